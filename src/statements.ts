@@ -1,0 +1,617 @@
+// The lexer: splits a migration file into statements exactly where psql would send them, and decides
+// how the file runs (one transaction, the file's own BEGIN … COMMIT, or statement by statement).
+// Pure: no I/O. Offsets index the normalized text (BOM removed, CRLF → LF). The rules mirror psql's
+// src/fe_utils/psqlscan.l with standard_conforming_strings = on (the default since PostgreSQL 9.1).
+
+import type { SourceProblem, Statement, TransactionMode } from './types.js';
+
+export interface SqlAnalysis {
+  mode: TransactionMode;
+  /** Why this mode, for logs and `plan`. */
+  reason: string;
+  /** Mode is no-transaction and more than one statement is not transaction control: a failure halfway leaves the file partly applied. */
+  partialRisk: boolean;
+  statements: Statement[];
+  /** What runs in 'transaction' and 'wrapped' mode; same length and offsets as the input. */
+  body: string;
+  /** The file holds ALTER TYPE … ADD VALUE (allowed in a transaction since PG 12, but the new value is unusable until commit). */
+  addsEnumValue: boolean;
+  problems: SourceProblem[];
+}
+
+const DEFAULT_REASON = 'default: whole file in one transaction';
+const WRAPPED_REASON = 'file wraps itself in BEGIN … COMMIT';
+const DIRECTIVE_REASON = '-- pgshift:no-transaction directive';
+const DIRECTIVE = /^--\s*pgshift\s*:\s*no-transaction\s*$/i;
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+type TokenKind = 'word' | 'symbol' | 'literal';
+
+/** A word is an unquoted identifier or keyword (lowercased); literals are strings, quoted identifiers, numbers, `$n`. */
+interface Token {
+  kind: TokenKind;
+  value: string;
+  start: number;
+  end: number;
+  /** Parenthesis depth the token stands at; a `(` and its `)` stand at the outer depth. */
+  depth: number;
+}
+
+/** A problem found while lexing, located by offset until the end (offsets sort; lines are computed once). */
+interface Finding {
+  offset: number;
+  message: string;
+}
+
+interface Scanner {
+  readonly sql: string;
+  /** Offsets where each line starts, to turn offsets into lines. */
+  readonly lines: number[];
+  pos: number;
+  readonly findings: Finding[];
+  /** `--` comments, kept so the directive can be looked for among the leading ones. */
+  readonly lineComments: Array<{ start: number; end: number }>;
+}
+
+function isIdentStart(c: string): boolean {
+  // psql treats every non-ASCII character as an identifier character.
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c >= '\u0080';
+}
+
+function isDigit(c: string): boolean {
+  return c >= '0' && c <= '9';
+}
+
+/** Identifiers may contain `$` after their first character (`foo$bar`), which is why `$` inside one starts no quote. */
+function isIdentChar(c: string): boolean {
+  return isIdentStart(c) || isDigit(c) || c === '$';
+}
+
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f' || c === '\v';
+}
+
+/** Returns the next token, skipping whitespace, comments and psql meta-commands; undefined at the end. */
+function nextToken(s: Scanner): Omit<Token, 'depth'> | undefined {
+  for (;;) {
+    while (isSpace(s.sql.charAt(s.pos))) s.pos++;
+    if (s.pos >= s.sql.length) return undefined;
+    if (skipLineComment(s) || skipBlockComment(s) || skipMetaCommand(s)) continue;
+    return readToken(s);
+  }
+}
+
+function readToken(s: Scanner): Omit<Token, 'depth'> {
+  const start = s.pos;
+  const c = s.sql.charAt(start);
+  let kind: TokenKind = 'literal';
+  if (c === "'") readString(s, start, false);
+  else if (c === '"') readQuotedIdentifier(s, start);
+  else if (c === '$') kind = readDollar(s);
+  else if (isIdentStart(c)) kind = readWordOrPrefixedString(s);
+  else if (isDigit(c)) readNumber(s);
+  else {
+    s.pos++;
+    kind = 'symbol';
+  }
+  const text = s.sql.slice(start, s.pos);
+  return { kind, value: kind === 'word' ? text.toLowerCase() : text, start, end: s.pos };
+}
+
+function skipLineComment(s: Scanner): boolean {
+  if (!s.sql.startsWith('--', s.pos)) return false;
+  const newline = s.sql.indexOf('\n', s.pos);
+  const end = newline < 0 ? s.sql.length : newline;
+  s.lineComments.push({ start: s.pos, end });
+  s.pos = end;
+  return true;
+}
+
+/** Block comments nest in PostgreSQL: `/* a /* b *\/ still comment *\/`. */
+function skipBlockComment(s: Scanner): boolean {
+  if (!s.sql.startsWith('/*', s.pos)) return false;
+  const opened = s.pos;
+  let depth = 0;
+  while (s.pos < s.sql.length) {
+    if (s.sql.startsWith('/*', s.pos)) {
+      depth++;
+      s.pos += 2;
+    } else if (s.sql.startsWith('*/', s.pos)) {
+      depth--;
+      s.pos += 2;
+      if (depth === 0) return true;
+    } else {
+      s.pos++;
+    }
+  }
+  s.findings.push({ offset: opened, message: 'unterminated block comment (opened here; /* … */ comments nest)' });
+  return true;
+}
+
+/** A backslash outside quotes and comments is a psql meta-command; psql takes the rest of the line as its arguments. */
+function skipMetaCommand(s: Scanner): boolean {
+  if (s.sql.charAt(s.pos) !== '\\') return false;
+  let nameEnd = s.pos + 1;
+  while (nameEnd < s.sql.length && !isSpace(s.sql.charAt(nameEnd)) && s.sql.charAt(nameEnd) !== '\\') nameEnd++;
+  const name = s.sql.slice(s.pos, Math.max(nameEnd, s.pos + 2));
+  s.findings.push({ offset: s.pos, message: `psql meta-command ${name} cannot run outside psql` });
+  const newline = s.sql.indexOf('\n', s.pos);
+  s.pos = newline < 0 ? s.sql.length : newline;
+  return true;
+}
+
+/**
+ * Reads a '…' string from `s.pos` (its opening quote); `openedAt` is where its prefix (E, B, X, N, U&) starts.
+ * `''` is a quote; a backslash escapes only in E'…'. Like PostgreSQL, a string followed by whitespace
+ * holding a newline and another '…' continues there, in the same escape mode.
+ */
+function readString(s: Scanner, openedAt: number, backslashEscapes: boolean): void {
+  s.pos++;
+  while (s.pos < s.sql.length) {
+    const c = s.sql.charAt(s.pos);
+    if (backslashEscapes && c === '\\') {
+      s.pos += 2;
+    } else if (c !== "'") {
+      s.pos++;
+    } else if (s.sql.charAt(s.pos + 1) === "'") {
+      s.pos += 2;
+    } else {
+      const continuation = continuationQuoteAfter(s.sql, s.pos + 1);
+      s.pos = continuation < 0 ? s.pos + 1 : continuation + 1;
+      if (continuation < 0) return;
+    }
+  }
+  s.pos = s.sql.length;
+  const what = backslashEscapes ? "E'…' string (opened here; in E'…' a backslash escapes the next character)" : 'quoted string (opened here)';
+  s.findings.push({ offset: openedAt, message: `unterminated ${what}` });
+}
+
+/** Offset of the `'` that continues a string closed just before `from`, or -1 (PostgreSQL's `quotecontinue`). */
+function continuationQuoteAfter(sql: string, from: number): number {
+  let sawNewline = false;
+  for (let i = from; i < sql.length; i++) {
+    const c = sql.charAt(i);
+    if (c === '\n' || c === '\r') sawNewline = true;
+    else if (sql.startsWith('--', i)) i = sql.indexOf('\n', i) < 0 ? sql.length : sql.indexOf('\n', i) - 1;
+    else if (c === "'" && sawNewline) return i;
+    else if (!isSpace(c)) return -1;
+  }
+  return -1;
+}
+
+function readQuotedIdentifier(s: Scanner, openedAt: number): void {
+  s.pos++;
+  while (s.pos < s.sql.length) {
+    const close = s.sql.indexOf('"', s.pos);
+    if (close < 0) break;
+    s.pos = close + 1;
+    if (s.sql.charAt(s.pos) !== '"') return;
+    s.pos++;
+  }
+  s.pos = s.sql.length;
+  s.findings.push({ offset: openedAt, message: 'unterminated quoted identifier (opened here)' });
+}
+
+/** `$1` is a parameter, `$$`/`$tag$` open a dollar quote that ends at the same tag, anything else is a lone `$`. */
+function readDollar(s: Scanner): TokenKind {
+  const opened = s.pos;
+  if (isDigit(s.sql.charAt(s.pos + 1))) {
+    s.pos++;
+    while (isIdentChar(s.sql.charAt(s.pos))) s.pos++;
+    return 'literal';
+  }
+  const tag = dollarTagAt(s.sql, s.pos);
+  if (tag === undefined) {
+    s.pos++;
+    return 'symbol';
+  }
+  const close = s.sql.indexOf(tag, opened + tag.length);
+  if (close < 0) {
+    s.pos = s.sql.length;
+    s.findings.push({ offset: opened, message: `unterminated dollar-quoted string ${tag} (opened here)` });
+  } else {
+    s.pos = close + tag.length;
+  }
+  return 'literal';
+}
+
+/** The delimiter (`$$` or `$tag$`) starting at `at`, if one does; a tag is identifier characters without `$`, not starting with a digit. */
+function dollarTagAt(sql: string, at: number): string | undefined {
+  let i = at + 1;
+  if (isIdentStart(sql.charAt(i))) {
+    while (isIdentStart(sql.charAt(i)) || isDigit(sql.charAt(i))) i++;
+  }
+  return sql.charAt(i) === '$' ? sql.slice(at, i + 1) : undefined;
+}
+
+/** Reads a word; a lone E/B/X/N or U& right before a quote is a string prefix instead (`E'it\'s'`, `U&"d\0061t"`). */
+function readWordOrPrefixedString(s: Scanner): TokenKind {
+  const start = s.pos;
+  while (isIdentChar(s.sql.charAt(s.pos))) s.pos++;
+  const word = s.sql.slice(start, s.pos).toLowerCase();
+  const next = s.sql.charAt(s.pos);
+  if (next === "'" && ['e', 'b', 'x', 'n'].includes(word)) {
+    readString(s, start, word === 'e');
+    return 'literal';
+  }
+  const quote = s.sql.charAt(s.pos + 1);
+  if (word === 'u' && next === '&' && (quote === "'" || quote === '"')) {
+    s.pos++;
+    if (quote === "'") readString(s, start, false);
+    else readQuotedIdentifier(s, start);
+    return 'literal';
+  }
+  return 'word';
+}
+
+function readNumber(s: Scanner): void {
+  // Digits, a decimal point, an exponent, `_` separators, and psql's "junk" suffixes all stay one token.
+  while (isDigit(s.sql.charAt(s.pos)) || isIdentStart(s.sql.charAt(s.pos)) || s.sql.charAt(s.pos) === '.') s.pos++;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Splitting
+
+/** A statement with the tokens it was made of (for mode detection). */
+interface Piece {
+  statement: Statement;
+  tokens: Token[];
+}
+
+interface Lexed {
+  pieces: Piece[];
+  problems: SourceProblem[];
+  lineComments: Array<{ start: number; end: number }>;
+}
+
+/**
+ * psql's heuristic for SQL-standard routine bodies: inside CREATE [OR REPLACE] FUNCTION|PROCEDURE, at
+ * parenthesis depth 0, BEGIN … END (and CASE … END within one) nest, and a `;` inside does not end the
+ * statement. Like psql, only the first four words of the statement decide whether it is such a CREATE.
+ */
+interface RoutineBody {
+  head: string[];
+  beginDepth: number;
+}
+
+const ROUTINE_HEAD_WORDS = new Set(['create', 'function', 'procedure', 'or', 'replace']);
+
+function trackRoutineBody(body: RoutineBody, word: string, parenDepth: number): void {
+  if (body.head.length < 4) body.head.push(ROUTINE_HEAD_WORDS.has(word) ? word : '');
+  const [create, kind, replace, replacedKind] = body.head;
+  const isRoutine = (w: string | undefined): boolean => w === 'function' || w === 'procedure';
+  const createsRoutine = create === 'create' && (isRoutine(kind) || (kind === 'or' && replace === 'replace' && isRoutine(replacedKind)));
+  if (!createsRoutine || parenDepth > 0) return;
+  if (word === 'begin' || (word === 'case' && body.beginDepth > 0)) body.beginDepth++;
+  else if (word === 'end' && body.beginDepth > 0) body.beginDepth--;
+}
+
+function lex(sql: string): Lexed {
+  const s: Scanner = { sql, lines: lineStarts(sql), pos: 0, findings: [], lineComments: [] };
+  const pieces: Piece[] = [];
+  let tokens: Token[] = [];
+  let depth = 0;
+  let routine: RoutineBody = { head: [], beginDepth: 0 };
+  for (let token = nextToken(s); token; token = nextToken(s)) {
+    if (token.value === ';' && token.kind === 'symbol' && depth === 0 && routine.beginDepth === 0) {
+      finishStatement(s, pieces, tokens, true);
+      tokens = [];
+      routine = { head: [], beginDepth: 0 };
+      continue;
+    }
+    if (token.kind === 'word') trackRoutineBody(routine, token.value, depth);
+    if (token.kind === 'symbol' && token.value === ')') depth = Math.max(0, depth - 1);
+    tokens.push({ ...token, depth });
+    if (token.kind === 'symbol' && token.value === '(') depth++;
+  }
+  finishStatement(s, pieces, tokens, false);
+  const problems = s.findings
+    .sort((a, b) => a.offset - b.offset)
+    .map((f) => ({ ...locate(sql, s.lines, f.offset), message: f.message }));
+  return { pieces, problems, lineComments: s.lineComments };
+}
+
+/** Adds the statement made of `tokens` (none for `;;` or comments only); skips the data after a COPY … FROM stdin. */
+function finishStatement(s: Scanner, pieces: Piece[], tokens: Token[], terminated: boolean): void {
+  const first = tokens[0];
+  const last = tokens[tokens.length - 1];
+  if (!first || !last) return;
+  const line = locate(s.sql, s.lines, first.start).line;
+  const statement: Statement = { text: s.sql.slice(first.start, last.end), start: first.start, end: last.end, line };
+  pieces.push({ statement, tokens });
+  const copy = copyDirection(tokens);
+  if (copy === 'from stdin') {
+    s.findings.push({
+      offset: first.start,
+      message: 'COPY … FROM stdin needs psql to send the data; load data with INSERT … or COPY FROM a server file',
+    });
+    if (terminated) skipCopyData(s);
+  } else if (copy === 'to stdout') {
+    s.findings.push({ offset: first.start, message: 'COPY … TO stdout needs psql to receive the data; remove it from the migration' });
+  }
+}
+
+function copyDirection(tokens: Token[]): 'from stdin' | 'to stdout' | undefined {
+  const words = topLevelWords(tokens);
+  if (words[0] !== 'copy') return undefined;
+  for (let i = 1; i < words.length - 1; i++) {
+    if (words[i] === 'from' && words[i + 1] === 'stdin') return 'from stdin';
+    if (words[i] === 'to' && words[i + 1] === 'stdout') return 'to stdout';
+  }
+  return undefined;
+}
+
+/** psql reads COPY data from the lines after the statement up to a line `\.`; it is data, not SQL. */
+function skipCopyData(s: Scanner): void {
+  let lineStart = s.sql.indexOf('\n', s.pos) + 1;
+  while (lineStart > 0 && lineStart < s.sql.length) {
+    const newline = s.sql.indexOf('\n', lineStart);
+    const lineEnd = newline < 0 ? s.sql.length : newline;
+    if (s.sql.slice(lineStart, lineEnd) === '\\.') {
+      s.pos = lineEnd;
+      return;
+    }
+    lineStart = lineEnd + 1;
+  }
+  s.pos = s.sql.length;
+}
+
+/** Splits SQL into statements the way psql would send them. Never throws. */
+export function splitStatements(sql: string): { statements: Statement[]; problems: SourceProblem[] } {
+  const { pieces, problems } = lex(sql);
+  return { statements: pieces.map((p) => p.statement), problems };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mode detection
+
+/**
+ * What a statement does to the session's transaction block: `open` BEGIN/START TRANSACTION, `close`
+ * COMMIT/END, `end` ROLLBACK/ABORT/PREPARE TRANSACTION, `chain` COMMIT/ROLLBACK AND CHAIN (ends one, opens the next).
+ */
+type Control = 'open' | 'close' | 'end' | 'chain';
+
+interface Facts {
+  control: Control | undefined;
+  /** The name PostgreSQL gives a statement it refuses inside a transaction block. */
+  refused: string | undefined;
+  addsEnumValue: boolean;
+}
+
+function topLevelWords(tokens: Token[]): string[] {
+  return tokens.filter((t) => t.kind === 'word' && t.depth === 0).map((t) => t.value);
+}
+
+function hasPair(words: string[], first: string, second: string): boolean {
+  return words.some((w, i) => w === first && words[i + 1] === second);
+}
+
+function factsOf(tokens: Token[]): Facts {
+  const words = topLevelWords(tokens);
+  return {
+    control: transactionControl(words),
+    refused: refusedStatement(words, tokens),
+    addsEnumValue: words[0] === 'alter' && words[1] === 'type' && hasPair(words, 'add', 'value'),
+  };
+}
+
+function transactionControl(words: string[]): Control | undefined {
+  const [first, second] = words;
+  const chains = hasPair(words, 'and', 'chain');
+  switch (first) {
+    case 'begin':
+      return 'open';
+    case 'start':
+      return second === 'transaction' ? 'open' : undefined;
+    case 'commit':
+    case 'end':
+      if (second === 'prepared') return undefined;
+      return chains ? 'chain' : 'close';
+    case 'rollback':
+      // ROLLBACK TO SAVEPOINT stays inside the block; ROLLBACK PREPARED is a refused statement.
+      if (second === 'prepared' || words.includes('to')) return undefined;
+      return chains ? 'chain' : 'end';
+    case 'abort':
+      return 'end';
+    case 'prepare':
+      return second === 'transaction' ? 'end' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Statements PostgreSQL refuses inside a transaction block (PreventInTransactionBlock), by its own names. */
+function refusedStatement(words: string[], tokens: Token[]): string | undefined {
+  const [first, second] = words;
+  switch (first) {
+    case 'create':
+    case 'drop':
+      return refusedCreateOrDrop(words);
+    case 'alter':
+      return refusedAlter(words);
+    case 'reindex':
+      return refusedReindex(tokens);
+    case 'vacuum':
+      return 'VACUUM';
+    case 'cluster':
+      // Without a table, CLUSTER processes every table, each in its own transaction.
+      return tokens.slice(1).every((t) => t.depth > 0 || t.value === '(' || t.value === ')' || t.value === 'verbose') ? 'CLUSTER' : undefined;
+    case 'discard':
+      return second === 'all' ? 'DISCARD ALL' : undefined;
+    case 'commit':
+    case 'rollback':
+      return second === 'prepared' ? `${first.toUpperCase()} PREPARED` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function refusedCreateOrDrop(words: string[]): string | undefined {
+  const verb = (words[0] ?? '').toUpperCase();
+  const indexAt = words[1] === 'unique' ? 2 : 1;
+  if (words[indexAt] === 'index' && words[indexAt + 1] === 'concurrently') return `${verb} INDEX CONCURRENTLY`;
+  const object = words[1];
+  if (object === 'database' || object === 'tablespace' || object === 'subscription') return `${verb} ${object.toUpperCase()}`;
+  return undefined;
+}
+
+function refusedAlter(words: string[]): string | undefined {
+  const object = words[1];
+  if (object === 'system') return 'ALTER SYSTEM';
+  if (object === 'table' && words.includes('detach') && words[words.length - 1] === 'concurrently') {
+    return 'ALTER TABLE … DETACH PARTITION … CONCURRENTLY';
+  }
+  if (object === 'database' && hasPair(words, 'set', 'tablespace')) return 'ALTER DATABASE … SET TABLESPACE';
+  if (object === 'subscription' && words.includes('publication')) return 'ALTER SUBSCRIPTION … PUBLICATION';
+  return undefined;
+}
+
+/** REINDEX [ (options) ] INDEX|TABLE|SCHEMA|SYSTEM|DATABASE [CONCURRENTLY] name; CONCURRENTLY may also be an option. */
+function refusedReindex(tokens: Token[]): string | undefined {
+  const concurrently = tokens.some((t, i) => {
+    if (t.kind !== 'word' || t.value !== 'concurrently' || t.depth > 1) return false;
+    const setting = tokens[i + 1];
+    return !(t.depth === 1 && setting && ['false', 'off', '0'].includes(setting.value));
+  });
+  if (concurrently) return 'REINDEX CONCURRENTLY';
+  const kind = topLevelWords(tokens).find((w) => ['index', 'table', 'schema', 'system', 'database'].includes(w));
+  return kind === 'schema' || kind === 'system' || kind === 'database' ? `REINDEX ${kind.toUpperCase()}` : undefined;
+}
+
+/** Decides how a file runs. `sql` is already normalized (BOM removed, CRLF → LF). Never throws. */
+export function analyzeSql(sql: string): SqlAnalysis {
+  const lexed = lex(sql);
+  const statements = lexed.pieces.map((p) => p.statement);
+  const facts = lexed.pieces.map((p) => factsOf(p.tokens));
+  const decision = decideMode(sql, lexed, facts);
+  const ordinary = facts.filter((f) => f.control === undefined).length;
+  return {
+    ...decision,
+    partialRisk: decision.mode === 'no-transaction' && ordinary > 1,
+    statements,
+    addsEnumValue: facts.some((f) => f.addsEnumValue),
+    problems: lexed.problems,
+  };
+}
+
+interface Decision {
+  mode: TransactionMode;
+  reason: string;
+  body: string;
+}
+
+function decideMode(sql: string, lexed: Lexed, facts: Facts[]): Decision {
+  const noTransaction = (reason: string): Decision => ({ mode: 'no-transaction', reason, body: sql });
+  if (hasDirective(sql, lexed)) return noTransaction(DIRECTIVE_REASON);
+  const refused = facts.findIndex((f) => f.refused !== undefined);
+  if (refused >= 0) return noTransaction(refusedReason(lexed.pieces, facts, refused));
+  const controls = facts.flatMap((f, i) => (f.control ? [i] : []));
+  if (controls.length === 0) return { mode: 'transaction', reason: DEFAULT_REASON, body: sql };
+  const last = lexed.pieces[lexed.pieces.length - 1];
+  if (last && isCleanWrapper(facts, controls)) return { mode: 'wrapped', reason: WRAPPED_REASON, body: blank(sql, last.statement) };
+  const opens = controls.filter((i) => facts[i]?.control === 'open').length;
+  if (opens > 1) return noTransaction(`${opens} BEGIN … COMMIT blocks: each runs as written`);
+  const stray = lexed.pieces[strayControl(facts, controls)];
+  const line = stray?.statement.line ?? 0;
+  return noTransaction(`transaction control at line ${line} (${controlName(stray?.tokens ?? [])}): each statement runs as written`);
+}
+
+function controlName(tokens: Token[]): string {
+  const [first = ''] = topLevelWords(tokens);
+  const name = first.toUpperCase();
+  return first === 'start' || first === 'prepare' ? `${name} TRANSACTION` : name;
+}
+
+function hasDirective(sql: string, lexed: Lexed): boolean {
+  const firstStart = lexed.pieces[0]?.statement.start ?? sql.length;
+  return lexed.lineComments.some((c) => c.start < firstStart && DIRECTIVE.test(sql.slice(c.start, c.end)));
+}
+
+/** Exactly two control statements: BEGIN/START TRANSACTION first, COMMIT/END last. */
+function isCleanWrapper(facts: Facts[], controls: number[]): boolean {
+  const lastIndex = facts.length - 1;
+  return controls.length === 2 && controls[0] === 0 && controls[1] === lastIndex && facts[0]?.control === 'open' && facts[lastIndex]?.control === 'close';
+}
+
+/** The control statement that keeps a file with at most one BEGIN from being a clean wrapper. */
+function strayControl(facts: Facts[], controls: number[]): number {
+  const first = controls[0] ?? 0;
+  if (first !== 0 || facts[0]?.control !== 'open') return first;
+  const isClosingCommit = (i: number): boolean => i === facts.length - 1 && facts[i]?.control === 'close';
+  // A BEGIN whose block never closes is itself the stray one.
+  return controls.find((i) => i > 0 && !isClosingCommit(i)) ?? 0;
+}
+
+function refusedReason(pieces: Piece[], facts: Facts[], refused: number): string {
+  const line = pieces[refused]?.statement.line ?? 0;
+  const reason = `line ${line}: ${facts[refused]?.refused ?? ''} cannot run inside a transaction block`;
+  return insideOwnBlock(facts, refused) ? `${reason} (move it out of the file's BEGIN … COMMIT)` : reason;
+}
+
+/** Whether the file's own BEGIN … COMMIT is open when statement `index` runs. */
+function insideOwnBlock(facts: Facts[], index: number): boolean {
+  let open = false;
+  for (const f of facts.slice(0, index)) {
+    if (f.control === 'open' || f.control === 'chain') open = true;
+    else if (f.control === 'close' || f.control === 'end') open = false;
+  }
+  return open;
+}
+
+/** Replaces the statement's characters with spaces (newlines kept) so offsets in the result equal those in `sql`. */
+function blank(sql: string, statement: Statement): string {
+  const spaces = statement.text.replace(/[^\n]/g, ' ');
+  return sql.slice(0, statement.start) + spaces + sql.slice(statement.end);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Positions
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function locate(text: string, starts: number[], offset: number): { line: number; column: number } {
+  const at = Math.min(Math.max(offset, 0), text.length);
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if ((starts[mid] ?? 0) <= at) low = mid;
+    else high = mid - 1;
+  }
+  const lineStart = starts[low] ?? 0;
+  return { line: low + 1, column: countCharacters(text, lineStart, at) + 1 };
+}
+
+/** Characters (code points, as PostgreSQL and editors count them) in text[from, to). */
+function countCharacters(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xdc00 || code > 0xdfff) count++;
+  }
+  return count;
+}
+
+/** 1-based line and column of a 0-based offset into `text`. */
+export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  return locate(text, lineStarts(text), offset);
+}
+
+/**
+ * The 0-based offset into `text` of PostgreSQL's error `position` (1-based, counted in characters of
+ * the text the server received). JavaScript offsets count UTF-16 units, so they differ after an emoji.
+ */
+export function offsetOfPosition(text: string, position: number): number {
+  let offset = 0;
+  for (let remaining = position - 1; remaining > 0 && offset < text.length; remaining--) {
+    const code = text.charCodeAt(offset);
+    offset += code >= 0xd800 && code <= 0xdbff ? 2 : 1;
+  }
+  return Math.min(offset, text.length);
+}
