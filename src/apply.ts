@@ -1,0 +1,181 @@
+// Applying files in order. Each file and its history row commit together (one round trip: BEGIN,
+// the file, the row, COMMIT, and the session reset travel as one batch), or — for no-transaction
+// files — run statement by statement between a start marker and the final row.
+import type pg from 'pg';
+import { sleep, throwIfAborted } from './abort.js';
+import type { ConnectionSettings } from './config.js';
+import { cancelRunningQuery, type Session } from './connect.js';
+import { InterruptedError, MigrationFailedError, MigratorError } from './errors.js';
+import { appliedRowSql, markStarted, recordApplied, recordFailure, type HistoryTable } from './history.js';
+import type { Logger } from './logger.js';
+import { describeQueryError, formatQueryError, type PgErrorLike } from './pg-errors.js';
+import type { ApplyResult, MigrationFile, TransactionMode } from './types.js';
+
+export interface ApplyOptions {
+  session: Session;
+  table: HistoryTable;
+  connection: ConnectionSettings;
+  log: Logger;
+  signal: AbortSignal;
+  /** Who runs (application_name), noted in a no-transaction file's start marker. */
+  runner: string;
+  /** MIGRATION_LOCK_TIMEOUT is set: a file that hits it (55P03) is retried. */
+  lockTimeoutSet: boolean;
+  /** @default 3 */
+  lockRetries: number;
+}
+
+/** A failure inside one file, with what to record and report. */
+class FileFailure extends Error {
+  constructor(
+    message: string,
+    readonly sqlstate: string | undefined,
+    readonly interrupted: boolean,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export async function applyFiles(files: MigrationFile[], options: ApplyOptions): Promise<ApplyResult[]> {
+  const results: ApplyResult[] = [];
+  for (const file of files) {
+    throwIfAborted(options.signal);
+    const log = options.log.child({ file: file.name });
+    log.info({ event: 'migration.start', mode: file.mode, checksum: file.checksum }, 'applying migration');
+    const started = performance.now();
+    try {
+      const mode = await applyWithRetries(file, options, log);
+      const durationMs = Math.round(performance.now() - started);
+      results.push({ name: file.name, status: 'applied', mode, durationMs, checksum: file.checksum });
+      log.info({ event: 'migration.applied', mode, durationMs, checksum: file.checksum }, 'migration applied');
+    } catch (err) {
+      const durationMs = Math.round(performance.now() - started);
+      throw await fail(file, err, durationMs, results, options, log);
+    }
+  }
+  return results;
+}
+
+async function fail(file: MigrationFile, err: unknown, durationMs: number, results: ApplyResult[], options: ApplyOptions, log: Logger): Promise<Error> {
+  if (!(err instanceof FileFailure)) return err as Error;
+  const failed: ApplyResult = { name: file.name, status: 'failed', mode: file.mode, durationMs, checksum: file.checksum, error: err.message };
+  await recordFailure(options.session.client, options.table, file, err.message, durationMs).catch((e: unknown) =>
+    log.error({ event: 'history.write.failed', err: e }, 'could not record the failure in the history table'),
+  );
+  if (err.interrupted && options.signal.reason instanceof InterruptedError) {
+    log.warn({ event: 'migration.interrupted', durationMs }, `migration interrupted; ${file.mode === 'no-transaction' ? 'statements before the interrupted one stay applied' : 'rolled back'}`);
+    return options.signal.reason;
+  }
+  log.error({ event: 'migration.failed', durationMs, sqlstate: err.sqlstate, err: new Error(err.message) }, 'migration failed');
+  return new MigrationFailedError(`${file.name} failed:\n${err.message}`, results, failed, { cause: err.cause });
+}
+
+async function applyWithRetries(file: MigrationFile, options: ApplyOptions, log: Logger): Promise<TransactionMode> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyOnce(file, options, log);
+    } catch (err) {
+      const retryable = err instanceof FileFailure && err.sqlstate === '55P03' && options.lockTimeoutSet && file.mode !== 'no-transaction';
+      if (!retryable || attempt > options.lockRetries) throw err;
+      const delayMs = Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      log.warn({ event: 'migration.lock_timeout', attempt, nextDelayMs: Math.round(delayMs) }, 'a lock was not granted within MIGRATION_LOCK_TIMEOUT; rolled back, retrying');
+      await sleep(delayMs, options.signal);
+      throwIfAborted(options.signal);
+    }
+  }
+}
+
+async function applyOnce(file: MigrationFile, options: ApplyOptions, log: Logger): Promise<TransactionMode> {
+  if (file.mode === 'no-transaction') {
+    await runStatements(file, options);
+    return 'no-transaction';
+  }
+  try {
+    await runInTransaction(file, options);
+    return file.mode;
+  } catch (err) {
+    // A statement PostgreSQL refuses in a transaction (25001) or an enum value used in the
+    // transaction that added it (55P04): the file was rolled back whole, so running it statement
+    // by statement — as psql would — is safe.
+    if (file.mode === 'transaction' && err instanceof FileFailure && (err.sqlstate === '25001' || err.sqlstate === '55P04')) {
+      log.warn({ event: 'migration.mode.fallback', sqlstate: err.sqlstate }, 'rolled back; running the file statement by statement outside a transaction, as psql would');
+      await runStatements(file, options);
+      return 'no-transaction';
+    }
+    throw err;
+  }
+}
+
+async function runInTransaction(file: MigrationFile, options: ApplyOptions): Promise<void> {
+  const { client } = options.session;
+  const prefix = file.mode === 'wrapped' ? '' : 'BEGIN;\n';
+  const batch = `${prefix}${file.body}\n;\n${appliedRowSql(client, options.table, file)};\nCOMMIT;\n${options.session.resetSql}`;
+  try {
+    await cancellable(options, () => client.query(batch));
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw toFailure(file, err, file.sql, prefix.length, options);
+  }
+}
+
+async function runStatements(file: MigrationFile, options: ApplyOptions): Promise<void> {
+  const { client } = options.session;
+  const started = performance.now();
+  await markStarted(client, options.table, file, options.runner);
+  for (const statement of file.statements) {
+    try {
+      throwIfAborted(options.signal);
+      await cancellable(options, () => client.query(statement.text));
+    } catch (err) {
+      if (client.getTransactionStatus?.() !== 'I') await client.query('ROLLBACK').catch(() => {});
+      const failure = toFailure(file, err, file.sql, statement.start, options);
+      const leftovers = await invalidIndexes(client).catch(() => []);
+      throw leftovers.length ? withLeftovers(failure, leftovers) : failure;
+    }
+  }
+  await recordApplied(client, options.table, file, performance.now() - started);
+  await client.query(options.session.resetSql);
+}
+
+/** Runs `fn`; if SIGTERM/SIGINT arrives meanwhile, asks the server to cancel the statement. */
+async function cancellable<T>(options: ApplyOptions, fn: () => Promise<T>): Promise<T> {
+  const onAbort = () => void cancelRunningQuery(options.session, options.connection);
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await fn();
+  } finally {
+    options.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function toFailure(file: MigrationFile, err: unknown, source: string, base: number, options: ApplyOptions): FileFailure {
+  if (err instanceof MigratorError) return new FileFailure(err.message, undefined, true, { cause: err });
+  const e = err as PgErrorLike;
+  const interrupted = options.signal.aborted;
+  const report = describeQueryError(e, source, base);
+  const text = interrupted ? `interrupted by ${signalName(options)}: ${e.message}` : formatQueryError(file.name, report);
+  return new FileFailure(text, e.code, interrupted, { cause: err });
+}
+
+function signalName(options: ApplyOptions): string {
+  return options.signal.reason instanceof InterruptedError ? options.signal.reason.signal : 'signal';
+}
+
+/** INVALID indexes (a failed or interrupted CREATE INDEX CONCURRENTLY leaves one behind). */
+export async function invalidIndexes(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE NOT i.indisvalid ORDER BY 1`,
+  );
+  return rows.map((r) => r.name);
+}
+
+export function leftoverAdvice(indexes: string[]): string {
+  return indexes.map((name) => `INVALID index left behind: ${name}; remove it with: DROP INDEX CONCURRENTLY IF EXISTS ${name};`).join('\n');
+}
+
+function withLeftovers(f: FileFailure, indexes: string[]): FileFailure {
+  return new FileFailure(`${f.message}\n${leftoverAdvice(indexes)}`, f.sqlstate, f.interrupted, { cause: f.cause });
+}

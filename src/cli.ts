@@ -1,0 +1,119 @@
+// argv → what to do. Pure: no process, no I/O; main.ts prints the help and decides the exit.
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+
+export type Command = 'up' | 'status' | 'plan' | 'validate' | 'create' | 'baseline' | 'repair' | 'wait' | 'await' | 'help' | 'version';
+
+export interface CliArgs {
+  command: Command;
+  format: 'human' | 'json';
+  strict: boolean;
+  /** `create NAME` */
+  name?: string;
+  /** `baseline --to FILE` */
+  to?: string;
+}
+
+const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'wait', 'await', 'help', 'version'];
+
+export function parseCli(argv: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        list: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        json: { type: 'boolean' },
+        strict: { type: 'boolean' },
+        to: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}; see \`pgshift --help\``);
+  }
+  const { values, positionals } = parsed;
+  const command = chooseCommand(positionals[0], values);
+  const args: CliArgs = { command, format: values.json ? 'json' : 'human', strict: values.strict ?? false };
+  const rest = positionals.slice(1);
+  if (command === 'create') {
+    if (rest.length !== 1) throw new UsageError('create needs one NAME, e.g. `pgshift create add_user_preferences`');
+    args.name = rest[0];
+  } else if (rest.length > 0) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}; see \`pgshift --help\``);
+  }
+  if (values.to !== undefined) {
+    if (command !== 'baseline') throw new UsageError('--to goes with `baseline`');
+    args.to = values.to;
+  }
+  return args;
+}
+
+function chooseCommand(first: string | undefined, values: { help?: boolean; version?: boolean; list?: boolean; 'dry-run'?: boolean }): Command {
+  if (values.help) return 'help';
+  if (values.version) return 'version';
+  const flagged: Command[] = [];
+  if (values.list) flagged.push('status');
+  if (values['dry-run']) flagged.push('plan');
+  if (first !== undefined && !COMMANDS.includes(first)) {
+    const guess = COMMANDS.find((c) => c.startsWith(first.slice(0, 3)));
+    throw new UsageError(`unknown command ${JSON.stringify(first)}${guess ? `; did you mean \`pgshift ${guess}\`?` : ''}; see \`pgshift --help\``);
+  }
+  const named = first as Command | undefined;
+  const all = [...new Set([...(named ? [named] : []), ...flagged])];
+  if (all.length > 1) throw new UsageError(`choose one of: ${all.map((c) => (c === 'status' ? '--list' : c === 'plan' ? '--dry-run' : c)).join(', ')}`);
+  return all[0] ?? 'up';
+}
+
+export function helpText(version: string): string {
+  return `pgshift ${version} — applies plain-SQL PostgreSQL migrations at deploy time
+
+Usage: pgshift [command] [--json] [--strict]
+
+Commands:
+  (none), up          apply pending migrations
+  --list, status      applied (with time), failed, modified, missing and pending
+  --dry-run, plan     what would be applied, in order, with each file's transaction mode
+  validate            checksums, missing, duplicates, out-of-order; exit 6 on a problem
+  create NAME         new MIGRATIONS_DIR/<UTC timestamp>_<name>.sql from a template
+  baseline [--to F]   record files (up to F) as applied without running them (adopt a live database)
+  repair              accept edited checksums and clear failed/unfinished rows, after a human decided so
+  wait                only wait until the database accepts connections
+  await               wait until every file in MIGRATIONS_DIR is applied by someone else, then exit 0
+
+Options:
+  --json              one machine-readable document on stdout (logs move to stderr)
+  --strict            missing and out-of-order files are errors
+  -h, --help          this text
+  -v, --version       the version
+
+Environment (defaults in brackets):
+  DATABASE_URL, DATABASE_URL_FILE            connection string; wins over the rest
+  POSTGRES_HOST POSTGRES_PORT POSTGRES_USER  as the official postgres image names them
+  POSTGRES_PASSWORD(_FILE) POSTGRES_DB
+  PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE libpq's names, libpq's defaults
+  PGSSLMODE [prefer] PGSSLROOTCERT PGSSLCERT PGSSLKEY PGCONNECT_TIMEOUT
+  MIGRATIONS_DIR [./migrations]              folder of *.sql files (/migrations in the image)
+  MIGRATIONS_SCHEMA [public]                 schema of the history table
+  MIGRATIONS_TABLE [schema_migrations]       name of the history table
+  DB_WAIT_TIMEOUT [60s]                      how long to wait for the database
+  LOCK_TIMEOUT [10m]                         how long to wait for another runner
+  AWAIT_TIMEOUT [10m]                        how long \`await\` waits
+  MIGRATION_LOCK_TIMEOUT [off]               lock_timeout for migration statements
+  MIGRATION_LOCK_RETRIES [3]                 retries of a file that hit it
+  LOG_LEVEL [info]                           fatal error warn info debug trace silent
+  LOG_FORMAT [auto]                          text, json, or auto (text on a terminal)
+  NO_COLOR, FORCE_COLOR                      colour conventions
+  TERMINATION_LOG [/dev/termination-log]     one-line outcome for Kubernetes; empty = off
+  Durations: 500ms, 30s, 10m, 1h.
+
+Exit codes:
+  0 done or nothing to do    1 a migration failed       2 wrong usage
+  3 invalid configuration    4 database unreachable     5 lock (or await) timed out
+  6 validation failed        70 internal error          130/143 interrupted (SIGINT/SIGTERM)
+`;
+}

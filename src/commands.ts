@@ -1,0 +1,314 @@
+// One function per command: the run as a list of named steps.
+// Order for `up`: read files → connect → lock → ensure history table → plan → apply → unlock.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sleep, throwIfAborted } from './abort.js';
+import { applyFiles, invalidIndexes, leftoverAdvice } from './apply.js';
+import type { CliArgs } from './cli.js';
+import type { Config } from './config.js';
+import { applicationName, connect, describeTarget, type Session } from './connect.js';
+import { LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
+import { acceptChecksum, deleteRow, ensureHistoryTable, historyExists, historyTable, readHistory, recordApplied, type HistoryTable } from './history.js';
+import { lockKey, withLock } from './lock.js';
+import type { Logger, Output } from './logger.js';
+import { buildPlan } from './plan.js';
+import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
+import { loadMigrations, byName } from './source.js';
+import type { ApplyResult, MigrationFile, Plan } from './types.js';
+
+export interface Context {
+  config: Config;
+  args: CliArgs;
+  out: Output;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/** The one-line outcome (for TERMINATION_LOG) of a command that succeeded. */
+export type Outcome = string;
+
+export async function runCommand(ctx: Context): Promise<Outcome> {
+  switch (ctx.args.command) {
+    case 'up':
+      return up(ctx);
+    case 'status':
+      return status(ctx);
+    case 'plan':
+      return dryRun(ctx);
+    case 'validate':
+      return validate(ctx);
+    case 'create':
+      return create(ctx);
+    case 'baseline':
+      return baseline(ctx);
+    case 'repair':
+      return repair(ctx);
+    case 'wait':
+      return waitOnly(ctx);
+    case 'await':
+      return awaitApplied(ctx);
+    default:
+      throw new Error(`no handler for ${ctx.args.command}`);
+  }
+}
+
+// --- shared steps ------------------------------------------------------------------------------
+
+function readFiles(ctx: Context): MigrationFile[] {
+  const { files, warnings } = loadMigrations(ctx.config.migrationsDir);
+  for (const w of warnings) ctx.log.warn({ event: 'source.warning' }, w);
+  if (files.length === 0) ctx.log.warn({ event: 'source.empty', dir: ctx.config.migrationsDir }, 'no migration files found');
+  return files;
+}
+
+function logTarget(ctx: Context): void {
+  const c = ctx.config.connection;
+  ctx.log.info(
+    { event: 'config', source: c.source, host: c.host, port: c.port, database: c.database, user: c.user, sslmode: c.sslmode, migrationsDir: ctx.config.migrationsDir, table: `${ctx.config.schema}.${ctx.config.table}` },
+    `connecting to ${describeTarget(c)} (from ${c.source})`,
+  );
+  if (c.ignored.length) ctx.log.warn({ event: 'config.ignored', ignored: c.ignored.join(',') }, 'DATABASE_URL wins; ignoring the other connection variables that are set');
+}
+
+async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>): Promise<T> {
+  logTarget(ctx);
+  const session = await connect(ctx.config, ctx.log, ctx.signal);
+  ctx.log.debug({ event: 'db.connected', pid: session.pid, serverVersion: session.serverVersion }, 'connected');
+  try {
+    return await fn(session);
+  } finally {
+    await session.client.end().catch(() => {});
+  }
+}
+
+async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable) => Promise<T>): Promise<T> {
+  const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
+  const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
+  return withLock(session.client, key, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() }, async () => {
+    const ensured = await ensureHistoryTable(session.client, t);
+    if (ensured.status !== 'exists') ctx.log.info({ event: `history.${ensured.status}`, table: t.display, ...('addedColumns' in ensured ? { addedColumns: ensured.addedColumns.join(',') } : {}) }, `history table ${t.display} ${ensured.status}`);
+    return fn(t);
+  });
+}
+
+/** Reads history without creating anything (status, plan, validate, await). */
+async function readOnlyPlan(ctx: Context, session: Session, files: MigrationFile[]): Promise<Plan> {
+  const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
+  const rows = (await historyExists(session.client, t)) ? await readHistory(session.client, t) : [];
+  return enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
+}
+
+/** Adds what only the database can tell: INVALID indexes left behind by an unfinished file. */
+async function enrich(session: Session, plan: Plan): Promise<Plan> {
+  if (plan.unfinished.length === 0) return plan;
+  const leftovers = await invalidIndexes(session.client);
+  if (leftovers.length) plan.problems.push(leftoverAdvice(leftovers));
+  return plan;
+}
+
+function printJson(ctx: Context, ok: boolean, data: Record<string, unknown>): void {
+  if (ctx.args.format === 'json') ctx.out.print(renderJson(ctx.args.command, ok, data));
+}
+
+function logWarnings(ctx: Context, plan: Plan): void {
+  for (const w of plan.warnings) ctx.log.warn({ event: 'plan.warning' }, w);
+}
+
+function rejectIfProblems(ctx: Context, plan: Plan): void {
+  if (plan.problems.length === 0) return;
+  for (const p of plan.problems) ctx.log.error({ event: 'plan.rejected' }, p);
+  throw new PlanRejectedError(plan.problems);
+}
+
+// --- commands ----------------------------------------------------------------------------------
+
+async function up(ctx: Context): Promise<Outcome> {
+  const files = readFiles(ctx);
+  return withSession(ctx, (session) =>
+    withMigrationLock(ctx, session, async (t) => {
+      const plan = await enrich(session, buildPlan(files, await readHistory(session.client, t), { strict: ctx.args.strict }));
+      logWarnings(ctx, plan);
+      if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
+      rejectIfProblems(ctx, plan);
+      return applyPlan(ctx, session, t, plan);
+    }),
+  );
+}
+
+async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: Plan): Promise<Outcome> {
+  const before = plan.applied.length;
+  if (plan.toApply.length) ctx.log.info({ event: 'run.start', pending: plan.toApply.length }, 'applying pending migrations');
+  let results: ApplyResult[] = [];
+  try {
+    results = await applyFiles(plan.toApply, {
+      session,
+      table: t,
+      connection: ctx.config.connection,
+      log: ctx.log,
+      signal: ctx.signal,
+      runner: applicationName(ctx.config.hostname),
+      lockTimeoutSet: ctx.config.migrationLockTimeoutMs !== undefined,
+      lockRetries: ctx.config.migrationLockRetries,
+    });
+  } catch (err) {
+    if (err instanceof MigrationFailedError) {
+      ctx.log.info({ event: 'run.summary', applied: err.applied.length, failed: 1, totalApplied: before + err.applied.length }, 'run finished with a failure');
+      printJson(ctx, false, { applied: err.applied.map(resultJson), failed: resultJson(err.failed), totalApplied: before + err.applied.length });
+    }
+    throw err;
+  }
+  const total = before + results.length;
+  ctx.log.info({ event: 'run.summary', applied: results.length, failed: 0, totalApplied: total }, results.length ? 'migrations applied' : 'database is up to date');
+  printJson(ctx, true, { applied: results.map(resultJson), failed: null, totalApplied: total, warnings: plan.warnings });
+  return results.length ? `applied ${results.length} migration(s); ${total} applied in total` : `nothing to do; ${total} migrations applied`;
+}
+
+async function status(ctx: Context): Promise<Outcome> {
+  const files = readFiles(ctx);
+  const plan = await withSession(ctx, (session) => readOnlyPlan(ctx, session, files));
+  if (ctx.args.format === 'json') printJson(ctx, plan.problems.length === 0, { plan: planJson(plan) });
+  else if (ctx.out.textMode) ctx.out.print(renderStatus(plan, ctx.out.style));
+  else ctx.log.info({ event: 'status', ...planJson(plan) }, 'migration status');
+  return `${plan.applied.length} applied, ${plan.pending.length} pending`;
+}
+
+async function dryRun(ctx: Context): Promise<Outcome> {
+  const files = readFiles(ctx);
+  const plan = await withSession(ctx, (session) => readOnlyPlan(ctx, session, files));
+  if (ctx.args.format === 'json') printJson(ctx, plan.problems.length === 0, { plan: planJson(plan) });
+  else if (ctx.out.textMode) ctx.out.print(renderPlan(plan, ctx.out.style));
+  else ctx.log.info({ event: 'plan', ...planJson(plan) }, 'dry run: nothing applied');
+  if (plan.problems.length) throw new PlanRejectedError(plan.problems);
+  return `dry run: ${plan.toApply.length} would be applied`;
+}
+
+async function validate(ctx: Context): Promise<Outcome> {
+  const files = readFiles(ctx);
+  const plan = await withSession(ctx, (session) => readOnlyPlan(ctx, session, files));
+  logWarnings(ctx, plan);
+  printJson(ctx, plan.problems.length === 0, { files: files.length, plan: planJson(plan) });
+  rejectIfProblems(ctx, plan);
+  ctx.log.info({ event: 'validate.ok', files: files.length, pending: plan.pending.length }, 'valid');
+  if (ctx.out.textMode && ctx.args.format !== 'json') return `valid: ${files.length} files, ${plan.pending.length} pending`;
+  return `valid: ${files.length} files`;
+}
+
+const TEMPLATE = `-- Migration: %NAME%
+-- Created: %DATE% (UTC)
+--
+-- The whole file and its history row run in one transaction; a failure rolls all of it back.
+-- Statements PostgreSQL refuses inside a transaction (CREATE INDEX CONCURRENTLY, VACUUM, …) are
+-- detected and the file then runs statement by statement. To force that, put this on a line of
+-- its own among these leading comments:
+--   -- pgshift:no-transaction
+-- Never edit a migration after it was applied: write a new one.
+
+`;
+
+async function create(ctx: Context): Promise<Outcome> {
+  const slug = slugify(ctx.args.name ?? '');
+  if (!slug) throw new SourceError(`cannot make a file name of ${JSON.stringify(ctx.args.name)}: use letters and digits, e.g. add_user_preferences`);
+  const now = new Date();
+  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const name = `${stamp}_${slug}.sql`;
+  const path = join(ctx.config.migrationsDir, name);
+  const body = TEMPLATE.replace('%NAME%', slug).replace('%DATE%', now.toISOString().slice(0, 19).replace('T', ' '));
+  try {
+    writeFileSync(path, body, { flag: 'wx' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SourceError(code === 'EEXIST' ? `${path} already exists; not overwritten` : `cannot write ${path} (${code})`, { cause: err });
+  }
+  ctx.log.info({ event: 'create', path }, `created ${path}`);
+  printJson(ctx, true, { file: name, path });
+  return `created ${name}`;
+}
+
+export function slugify(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 100);
+}
+
+async function baseline(ctx: Context): Promise<Outcome> {
+  const files = readFiles(ctx);
+  const to = ctx.args.to;
+  if (to !== undefined && !files.some((f) => f.name === to)) throw new SourceError(`--to ${to}: no such file in ${ctx.config.migrationsDir}`);
+  const chosen = to === undefined ? files : files.filter((f) => byName(f.name, to) <= 0);
+  const recorded = await withSession(ctx, (session) =>
+    withMigrationLock(ctx, session, async (t) => {
+      const rows = await readHistory(session.client, t);
+      const done = new Set(rows.filter((r) => r.success).map((r) => r.filename));
+      const names: string[] = [];
+      for (const f of chosen.filter((file) => !done.has(file.name))) {
+        await recordApplied(session.client, t, f, null);
+        ctx.log.info({ event: 'baseline.recorded', file: f.name, checksum: f.checksum }, `recorded as applied without running: ${f.name}`);
+        names.push(f.name);
+      }
+      return names;
+    }),
+  );
+  printJson(ctx, true, { recorded });
+  return `baseline: recorded ${recorded.length} file(s) as applied`;
+}
+
+async function repair(ctx: Context): Promise<Outcome> {
+  const files = readFiles(ctx);
+  const changes = await withSession(ctx, (session) =>
+    withMigrationLock(ctx, session, async (t) => {
+      const plan = buildPlan(files, await readHistory(session.client, t), { strict: false });
+      const done: Array<{ file: string; change: string }> = [];
+      for (const e of plan.modified) {
+        await acceptChecksum(session.client, t, e.name, e.file!.checksum);
+        done.push({ file: e.name, change: `checksum ${e.row?.checksum?.slice(0, 12)} → ${e.file!.checksum.slice(0, 12)} accepted` });
+      }
+      for (const e of [...plan.failed, ...plan.unfinished]) {
+        await deleteRow(session.client, t, e.name);
+        done.push({ file: e.name, change: `${e.status} row removed; the file is pending again` });
+      }
+      return done;
+    }),
+  );
+  for (const c of changes) ctx.log.info({ event: 'repair.changed', file: c.file }, c.change);
+  if (changes.length === 0) ctx.log.info({ event: 'repair.none' }, 'nothing to repair');
+  printJson(ctx, true, { changes });
+  return `repair: ${changes.length} change(s)`;
+}
+
+async function waitOnly(ctx: Context): Promise<Outcome> {
+  await withSession(ctx, async () => undefined);
+  ctx.log.info({ event: 'db.ready' }, 'database accepts connections');
+  printJson(ctx, true, { ready: true });
+  return 'database accepts connections';
+}
+
+const AWAIT_POLL_MS = 2000;
+
+async function awaitApplied(ctx: Context): Promise<Outcome> {
+  const files = readFiles(ctx);
+  const deadline = Date.now() + ctx.config.awaitTimeoutMs;
+  const plan = await withSession(ctx, async (session) => {
+    let lastReport = 0;
+    for (;;) {
+      const current = await readOnlyPlan(ctx, session, files);
+      const outstanding = [...current.pending, ...current.modified, ...current.unfinished];
+      if (outstanding.length === 0) return current;
+      if (Date.now() >= deadline) {
+        throw new LockTimeoutError(`migrations still not applied after AWAIT_TIMEOUT (${Math.round(ctx.config.awaitTimeoutMs / 1000)}s): ${outstanding.map((e) => `${e.name} (${e.status})`).join(', ')}; check the migration Job's logs`);
+      }
+      if (Date.now() - lastReport >= 10_000) {
+        lastReport = Date.now();
+        ctx.log.info({ event: 'await.waiting', outstanding: outstanding.length, next: outstanding[0]?.name }, 'waiting for migrations to be applied');
+      }
+      await sleep(Math.min(AWAIT_POLL_MS, deadline - Date.now()), ctx.signal);
+      throwIfAborted(ctx.signal);
+    }
+  });
+  ctx.log.info({ event: 'await.done', applied: plan.applied.length }, 'all migrations are applied');
+  printJson(ctx, true, { applied: plan.applied.length });
+  return `all ${plan.applied.length} migrations applied`;
+}

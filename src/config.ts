@@ -1,0 +1,327 @@
+// Configuration from the environment. `env` is a parameter: main.ts passes process.env, tests pass
+// plain objects. Errors name variables and what is wrong with them, never their values.
+import { cleanEnv, EnvError, makeExactValidator } from 'envalid';
+import { readFileSync } from 'node:fs';
+import { hostname as osHostname, userInfo } from 'node:os';
+import { ConfigError } from './errors.js';
+
+export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+export type LogFormat = 'text' | 'json' | 'auto';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type ConnectionSource = 'DATABASE_URL' | 'POSTGRES_*' | 'PG*' | 'defaults';
+
+export interface ConnectionSettings {
+  /** Where the settings came from; logged at start. */
+  source: ConnectionSource;
+  /** A host name, an IP address, or a Unix-socket directory (starts with `/`). */
+  host: string;
+  port: number;
+  user: string;
+  password: string | undefined;
+  database: string;
+  sslmode: SslMode;
+  sslrootcert: string | undefined;
+  sslcert: string | undefined;
+  sslkey: string | undefined;
+  /** libpq's connect_timeout for one attempt, when set. */
+  connectTimeoutMs: number | undefined;
+  /** Variables that were set but lost to a source of higher precedence (logged as a warning). */
+  ignored: string[];
+}
+
+export interface Config {
+  connection: ConnectionSettings;
+  migrationsDir: string;
+  schema: string;
+  table: string;
+  dbWaitTimeoutMs: number;
+  lockTimeoutMs: number;
+  awaitTimeoutMs: number;
+  /** PostgreSQL lock_timeout for migration statements; undefined = off. */
+  migrationLockTimeoutMs: number | undefined;
+  migrationLockRetries: number;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** true/false when NO_COLOR/FORCE_COLOR decide; undefined = colour when writing to a terminal. */
+  color: boolean | undefined;
+  /** Path for the one-line outcome; undefined = /dev/termination-log when writable; '' = off. */
+  terminationLog: string | undefined;
+  /** Used in application_name: `pgshift@<hostname>` (the pod name in Kubernetes). */
+  hostname: string;
+  /** Every secret value, so outputs can be scrubbed of them as a last line of defence. */
+  secrets: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface LoadOptions {
+  /** Reads `*_FILE` secrets. @default fs.readFileSync(path, 'utf8') */
+  readFile?: (path: string) => string;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAX_IDENTIFIER_LENGTH = 63;
+
+export function parseDuration(input: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(input.trim());
+  if (input.trim() === '0') return 0;
+  if (!m) throw new EnvError('must be a duration such as 500ms, 30s, 10m or 1h');
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * factor);
+}
+
+const duration = makeExactValidator<number>(parseDuration);
+
+const identifier = makeExactValidator<string>((input) => {
+  if (input.length > MAX_IDENTIFIER_LENGTH) throw new EnvError(`must be at most ${MAX_IDENTIFIER_LENGTH} characters`);
+  if (!IDENTIFIER.test(input)) throw new EnvError('must be a plain identifier: letters, digits and _, not starting with a digit');
+  return input;
+});
+
+const count = makeExactValidator<number>((input) => {
+  if (!/^\d+$/.test(input.trim())) throw new EnvError('must be a whole number (0 or more)');
+  return Number(input.trim());
+});
+
+function oneOf<T extends string>(allowed: readonly T[]) {
+  return makeExactValidator<T>((input) => {
+    const v = input.trim().toLowerCase();
+    if (!(allowed as readonly string[]).includes(v)) throw new EnvError(`must be one of: ${allowed.join(', ')}`);
+    return v as T;
+  });
+}
+
+const text = makeExactValidator<string>((input) => input);
+
+const SPEC = {
+  MIGRATIONS_DIR: text({ default: './migrations' }),
+  MIGRATIONS_SCHEMA: identifier({ default: 'public' }),
+  MIGRATIONS_TABLE: identifier({ default: 'schema_migrations' }),
+  DB_WAIT_TIMEOUT: duration({ default: 60_000 }),
+  LOCK_TIMEOUT: duration({ default: 600_000 }),
+  AWAIT_TIMEOUT: duration({ default: 600_000 }),
+  MIGRATION_LOCK_TIMEOUT: duration({ default: undefined }),
+  MIGRATION_LOCK_RETRIES: count({ default: 3 }),
+  LOG_LEVEL: oneOf<LogLevel>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])({ default: 'info' }),
+  LOG_FORMAT: oneOf<LogFormat>(['text', 'json', 'auto'])({ default: 'auto' }),
+};
+
+/** Validates everything and returns a frozen Config, or throws ConfigError listing every problem. */
+export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
+  const env = withoutEmpty(rawEnv);
+  const problems: string[] = [];
+  const cleaned = cleanEnv(env, SPEC, {
+    reporter: ({ errors }) => {
+      for (const [name, err] of Object.entries(errors)) problems.push(`${name}: ${describeEnvError(err)}`);
+    },
+  });
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const connection = resolveConnection(env, readFile, problems);
+  if (problems.length > 0 || !connection) throw new ConfigError(problems);
+  return Object.freeze({
+    connection,
+    migrationsDir: cleaned.MIGRATIONS_DIR,
+    schema: cleaned.MIGRATIONS_SCHEMA,
+    table: cleaned.MIGRATIONS_TABLE,
+    dbWaitTimeoutMs: cleaned.DB_WAIT_TIMEOUT,
+    lockTimeoutMs: cleaned.LOCK_TIMEOUT,
+    awaitTimeoutMs: cleaned.AWAIT_TIMEOUT,
+    migrationLockTimeoutMs: cleaned.MIGRATION_LOCK_TIMEOUT,
+    migrationLockRetries: cleaned.MIGRATION_LOCK_RETRIES,
+    logLevel: cleaned.LOG_LEVEL,
+    logFormat: cleaned.LOG_FORMAT,
+    color: colorFrom(env),
+    terminationLog: rawEnv.TERMINATION_LOG,
+    hostname: env.HOSTNAME ?? osHostname(),
+    secrets: secretsOf(connection),
+  });
+}
+
+/** envalid's own messages quote the input; ours never do. */
+function describeEnvError(err: Error | undefined): string {
+  if (err instanceof EnvError) return err.message;
+  return 'is invalid';
+}
+
+/** Orchestrators often set a variable to '' to mean "unset"; treat it so (TERMINATION_LOG aside). */
+function withoutEmpty(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+function colorFrom(env: Env): boolean | undefined {
+  if (env.NO_COLOR !== undefined) return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR.toLowerCase() !== 'false';
+  return undefined;
+}
+
+function secretsOf(c: ConnectionSettings): string[] {
+  if (!c.password) return [];
+  return [c.password, encodeURIComponent(c.password)].filter((s) => s.length >= 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The connection: DATABASE_URL(_FILE) wins; otherwise POSTGRES_* (the official image's names),
+// then libpq's PG* names, field by field; libpq's defaults last.
+
+type Problems = string[];
+type ReadFile = (path: string) => string;
+
+/** `NAME` or `NAME_FILE` (a mounted secret; one trailing newline trimmed). Both set is an error. */
+export function secretVar(env: Env, name: string, readFile: ReadFile, problems: Problems): string | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct !== undefined && file !== undefined) {
+    problems.push(`${name} and ${name}_FILE: both are set; set only one`);
+    return undefined;
+  }
+  if (file === undefined) return direct;
+  try {
+    return readFile(file).replace(/\r?\n$/, '');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    problems.push(`${name}_FILE: cannot read ${file} (${code})`);
+    return undefined;
+  }
+}
+
+function resolveConnection(env: Env, readFile: ReadFile, problems: Problems): ConnectionSettings | undefined {
+  const url = secretVar(env, 'DATABASE_URL', readFile, problems);
+  const base = url !== undefined ? fromUrl(url, env, problems) : fromVariables(env, readFile, problems);
+  if (!base) return undefined;
+  const sslmode = base.sslmode ?? sslModeOf(env.PGSSLMODE, 'PGSSLMODE', problems) ?? 'prefer';
+  const connectTimeoutMs = base.connectTimeoutMs ?? secondsOf(env.PGCONNECT_TIMEOUT, 'PGCONNECT_TIMEOUT', problems);
+  return {
+    ...base,
+    sslmode,
+    sslrootcert: base.sslrootcert ?? env.PGSSLROOTCERT,
+    sslcert: base.sslcert ?? env.PGSSLCERT,
+    sslkey: base.sslkey ?? env.PGSSLKEY,
+    connectTimeoutMs,
+  };
+}
+
+type Partial_ = Omit<ConnectionSettings, 'sslmode' | 'connectTimeoutMs'> & {
+  sslmode?: SslMode;
+  connectTimeoutMs?: number;
+};
+
+const POSTGRES_VARS = ['POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB'];
+const PG_VARS = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE'];
+
+function fromUrl(raw: string, env: Env, problems: Problems): Partial_ | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    problems.push('DATABASE_URL: is not a valid URL; expected postgres://user:password@host:5432/database');
+    return undefined;
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    problems.push('DATABASE_URL: must start with postgres:// or postgresql://');
+    return undefined;
+  }
+  const q = u.searchParams;
+  const host = q.get('host') ?? (u.hostname ? decodeURIComponent(u.hostname).replace(/^\[(.*)\]$/, '$1') : undefined);
+  if (host?.includes(',')) {
+    problems.push('DATABASE_URL: several hosts are not supported; name one host');
+    return undefined;
+  }
+  const port = portOf(q.get('port') ?? (u.port || env.PGPORT), 'DATABASE_URL port', problems);
+  const user = (u.username ? decodeURIComponent(u.username) : q.get('user')) ?? env.PGUSER ?? defaultUser();
+  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || q.get('dbname') || env.PGDATABASE || user;
+  const password = u.password ? decodeURIComponent(u.password) : (q.get('password') ?? env.PGPASSWORD);
+  const sslmode = sslModeOf(q.get('sslmode') ?? undefined, 'DATABASE_URL sslmode', problems);
+  const connectTimeoutMs = secondsOf(q.get('connect_timeout') ?? undefined, 'DATABASE_URL connect_timeout', problems);
+  const ignored = POSTGRES_VARS.filter((v) => env[v] !== undefined);
+  return {
+    source: 'DATABASE_URL',
+    host: host ?? env.PGHOST ?? 'localhost',
+    port: port ?? 5432,
+    user,
+    password,
+    database,
+    ...(sslmode ? { sslmode } : {}),
+    ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+    sslrootcert: q.get('sslrootcert') ?? undefined,
+    sslcert: q.get('sslcert') ?? undefined,
+    sslkey: q.get('sslkey') ?? undefined,
+    ignored,
+  };
+}
+
+function fromVariables(env: Env, readFile: ReadFile, problems: Problems): Partial_ {
+  const usesPostgres = POSTGRES_VARS.some((v) => env[v] !== undefined);
+  const usesPg = PG_VARS.some((v) => env[v] !== undefined);
+  const user = env.POSTGRES_USER ?? env.PGUSER ?? (usesPostgres ? 'postgres' : defaultUser());
+  const password = secretVar(env, 'POSTGRES_PASSWORD', readFile, problems) ?? env.PGPASSWORD;
+  const port =
+    env.POSTGRES_PORT !== undefined ? portOf(env.POSTGRES_PORT, 'POSTGRES_PORT', problems) : portOf(env.PGPORT, 'PGPORT', problems);
+  return {
+    source: usesPostgres ? 'POSTGRES_*' : usesPg ? 'PG*' : 'defaults',
+    host: env.POSTGRES_HOST ?? env.PGHOST ?? 'localhost',
+    port: port ?? 5432,
+    user,
+    password,
+    database: env.POSTGRES_DB ?? env.PGDATABASE ?? user,
+    sslrootcert: undefined,
+    sslcert: undefined,
+    sslkey: undefined,
+    ignored: [],
+  };
+}
+
+/** libpq's default user is the operating-system user; an arbitrary container UID may have none. */
+function defaultUser(): string {
+  try {
+    return userInfo().username || 'postgres';
+  } catch {
+    return 'postgres';
+  }
+}
+
+function portOf(raw: string | undefined, name: string, problems: Problems): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= 65535)) {
+    problems.push(`${name}: must be a port number from 1 to 65535`);
+    return undefined;
+  }
+  return n;
+}
+
+const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+function sslModeOf(raw: string | undefined, name: string, problems: Problems): SslMode | undefined {
+  if (raw === undefined) return undefined;
+  if ((SSL_MODES as readonly string[]).includes(raw)) return raw as SslMode;
+  problems.push(`${name}: must be one of ${SSL_MODES.join(', ')}`);
+  return undefined;
+}
+
+function secondsOf(raw: string | undefined, name: string, problems: Problems): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) {
+    problems.push(`${name}: must be a whole number of seconds`);
+    return undefined;
+  }
+  const s = Number(raw);
+  // libpq: zero or negative means wait indefinitely; values under 2 s are raised to 2 s.
+  return s <= 0 ? undefined : Math.max(2, s) * 1000;
+}
+
+/**
+ * Best-effort secrets straight from the environment, for scrubbing output when the configuration
+ * itself is invalid (so no Config exists yet).
+ */
+export function secretsFromEnv(env: Env): string[] {
+  const found = [env.POSTGRES_PASSWORD, env.PGPASSWORD];
+  try {
+    if (env.DATABASE_URL) found.push(decodeURIComponent(new URL(env.DATABASE_URL).password));
+  } catch {
+    // not a URL: nothing to extract; it was reported by name only
+  }
+  if (env.DATABASE_URL) found.push(env.DATABASE_URL);
+  return found.filter((s): s is string => typeof s === 'string' && s.length >= 3);
+}

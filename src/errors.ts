@@ -1,0 +1,97 @@
+// Every expected failure is a class here with a `code` and the exit code an orchestrator acts on.
+// Only main.ts turns them into the process's exit status.
+import type { ApplyResult } from './types.js';
+
+export const EXIT = {
+  ok: 0,
+  migrationFailed: 1,
+  usage: 2,
+  config: 3,
+  unreachable: 4,
+  lockTimeout: 5,
+  validation: 6,
+  internal: 70,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export abstract class MigratorError extends Error {
+  abstract readonly code: string;
+  abstract readonly exitCode: ExitCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Wrong command-line usage. */
+export class UsageError extends MigratorError {
+  readonly code = 'USAGE';
+  readonly exitCode = EXIT.usage;
+}
+
+/** Invalid configuration; `problems` names each variable and what is wrong, never its value. */
+export class ConfigError extends MigratorError {
+  readonly code = 'CONFIG';
+  readonly exitCode = EXIT.config;
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** The database could not be reached within DB_WAIT_TIMEOUT, or refused the login. */
+export class ConnectError extends MigratorError {
+  readonly code = 'CONNECT';
+  readonly exitCode = EXIT.unreachable;
+}
+
+/** Another runner held the migration lock past LOCK_TIMEOUT (or `await` ran out of AWAIT_TIMEOUT). */
+export class LockTimeoutError extends MigratorError {
+  readonly code = 'LOCK_TIMEOUT';
+  readonly exitCode = EXIT.lockTimeout;
+}
+
+/** The migrations folder or a file in it cannot be used as it is. */
+export class SourceError extends MigratorError {
+  readonly code = 'SOURCE';
+  readonly exitCode = EXIT.validation;
+}
+
+/** The plan was refused before anything ran: modified, unfinished, missing/outOfOrder under --strict. */
+export class PlanRejectedError extends MigratorError {
+  readonly code = 'PLAN_REJECTED';
+  readonly exitCode = EXIT.validation;
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+/** A migration failed; it was rolled back (or, for a no-transaction file, stopped) and recorded. */
+export class MigrationFailedError extends MigratorError {
+  readonly code = 'MIGRATION_FAILED';
+  readonly exitCode = EXIT.migrationFailed;
+  constructor(
+    message: string,
+    readonly applied: ApplyResult[],
+    readonly failed: ApplyResult,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** SIGTERM or SIGINT arrived; the running statement was cancelled and rolled back. */
+export class InterruptedError extends MigratorError {
+  readonly code = 'INTERRUPTED';
+  readonly exitCode: ExitCode;
+  constructor(readonly signal: 'SIGTERM' | 'SIGINT') {
+    super(`interrupted by ${signal}`);
+    this.exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+  }
+}
+
+export function exitCodeOf(err: unknown): ExitCode {
+  return err instanceof MigratorError ? err.exitCode : EXIT.internal;
+}

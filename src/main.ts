@@ -1,0 +1,125 @@
+// The entrypoint (npm bin, image ENTRYPOINT): config → logger → command, SIGTERM/SIGINT → abort,
+// error → exit code. The only module that touches `process`.
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { helpText, parseCli, type CliArgs } from './cli.js';
+import { runCommand } from './commands.js';
+import { loadConfig, secretsFromEnv, type Config, type LogFormat } from './config.js';
+import { EXIT, exitCodeOf, InterruptedError, MigratorError, UsageError, type ExitCode } from './errors.js';
+import { createOutput, type Output } from './logger.js';
+
+declare const PGSHIFT_VERSION: string;
+const VERSION = typeof PGSHIFT_VERSION === 'string' ? PGSHIFT_VERSION : '0.0.0-dev';
+/** Kubernetes sends SIGKILL 30 s after SIGTERM by default; finish well before. */
+const FORCE_EXIT_AFTER_SIGNAL_MS = 20_000;
+const K8S_TERMINATION_LOG = '/dev/termination-log';
+
+async function main(): Promise<ExitCode> {
+  const terminal = { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true };
+  let args: CliArgs;
+  try {
+    args = parseCli(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`pgshift: ${(err as Error).message}\n`);
+    return err instanceof UsageError ? EXIT.usage : EXIT.internal;
+  }
+  if (args.command === 'help') return print(helpText(VERSION));
+  if (args.command === 'version') return print(`${VERSION}\n`);
+
+  const json = args.format === 'json';
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    const out = fallbackOutput(json, terminal);
+    return finish(out, undefined, args, err);
+  }
+  const out = createOutput(config, { json, terminal, version: VERSION });
+  const controller = new AbortController();
+  onSignals(controller, out);
+  try {
+    const outcome = await runCommand({ config, args, out, log: out.log, signal: controller.signal });
+    writeTerminationLog(config, out, `pgshift ${args.command}: ${outcome}`);
+    return EXIT.ok;
+  } catch (err) {
+    return finish(out, config, args, err);
+  }
+}
+
+function print(text: string): ExitCode {
+  process.stdout.write(text);
+  return EXIT.ok;
+}
+
+function fallbackOutput(json: boolean, terminal: { stdoutIsTTY: boolean; stderrIsTTY: boolean }): Output {
+  const format = (['text', 'json', 'auto'] as const).find((f) => f === process.env.LOG_FORMAT?.toLowerCase()) ?? ('auto' satisfies LogFormat);
+  return createOutput({ logLevel: 'info', logFormat: format, color: process.env.NO_COLOR !== undefined ? false : undefined, secrets: secretsFromEnv(process.env) }, { json, terminal, version: VERSION });
+}
+
+function finish(out: Output, config: Config | undefined, args: CliArgs, err: unknown): ExitCode {
+  const exitCode = exitCodeOf(err);
+  const known = err instanceof MigratorError;
+  const message = known ? err.message : `internal error (a bug; please report it): ${(err as Error)?.stack ?? String(err)}`;
+  out.log.error({ event: 'run.failed', code: known ? err.code : 'INTERNAL', exitCode, err: known ? { message } : err }, known ? failureTitle(err) : 'internal error');
+  if (args.format === 'json' && !out.printed()) {
+    out.print(JSON.stringify({ schemaVersion: 1, command: args.command, ok: false, error: { code: known ? err.code : 'INTERNAL', exitCode, message } }, null, 2) + '\n');
+  }
+  const oneLine = message.split('\n').slice(0, 2).join(' ').replace(/\s+/g, ' ');
+  writeTerminationLog(config, out, `pgshift ${args.command} failed (exit ${exitCode}): ${oneLine}`);
+  return exitCode;
+}
+
+function failureTitle(err: MigratorError): string {
+  switch (err.code) {
+    case 'CONFIG':
+      return 'invalid configuration';
+    case 'MIGRATION_FAILED':
+      return 'a migration failed; it was rolled back and recorded';
+    case 'PLAN_REJECTED':
+      return 'refusing to apply anything';
+    case 'INTERRUPTED':
+      return 'interrupted';
+    default:
+      return err.message.split('\n')[0] ?? err.code;
+  }
+}
+
+/** The one-line outcome Kubernetes shows in `kubectl describe pod`. Never fails the run. */
+function writeTerminationLog(config: Config | undefined, out: Output, line: string): void {
+  const configured = config?.terminationLog ?? process.env.TERMINATION_LOG;
+  const path = configured ?? (isWritable(K8S_TERMINATION_LOG) ? K8S_TERMINATION_LOG : undefined);
+  if (!path) return;
+  try {
+    writeFileSync(path, `${out.scrub(line).slice(0, 4000)}\n`);
+  } catch (err) {
+    out.log.debug({ event: 'termination_log.failed', err }, 'could not write the termination message');
+  }
+}
+
+/** Only when it already exists: Kubernetes creates it; elsewhere we must not create /dev files. */
+function isWritable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onSignals(controller: AbortController, out: Output): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (controller.signal.aborted) {
+        out.log.warn({ event: 'signal.again', signal }, 'second signal: exiting now');
+        process.exit(exitCodeOf(controller.signal.reason));
+      }
+      out.log.warn({ event: 'signal', signal }, 'interrupting: cancelling the running statement, rolling back, releasing the lock');
+      controller.abort(new InterruptedError(signal));
+      setTimeout(() => process.exit(exitCodeOf(controller.signal.reason)), FORCE_EXIT_AFTER_SIGNAL_MS).unref();
+    });
+  }
+}
+
+const code = await main();
+process.exitCode = code;
+// A lingering handle (a socket the driver did not close) must not keep a finished Job pod alive.
+setTimeout(() => process.exit(code), 2000).unref();

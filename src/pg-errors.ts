@@ -1,0 +1,137 @@
+// What a PostgreSQL or network error means for us: whether waiting can heal it, and how to show it
+// to a person (file:line:column, SQLSTATE, message, detail, hint, the offending line with a caret).
+
+/** The fields of a pg DatabaseError we use (also present on plain Errors from the driver, as undefined). */
+export interface PgErrorLike {
+  message: string;
+  code?: string;
+  position?: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+}
+
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOENT', 'ECONNABORTED']);
+// 57P03 cannot_connect_now (starting up / shutting down), 53300 too_many_connections,
+// 57P01 admin_shutdown (a restart under way), 08xxx connection exceptions.
+const TRANSIENT_SQLSTATES = new Set(['57P03', '53300', '57P01', '57P02']);
+const TRANSIENT_MESSAGES = [/connection terminated/i, /connection timeout/i, /timeout expired/i, /the database system is (starting up|shutting down|in recovery mode)/i];
+
+/** True for what heals by itself (refused, reset, DNS not yet resolvable, timeouts, 57P03, 53300). */
+export function isTransient(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown };
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every(isTransient);
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (code && TRANSIENT_NODE_CODES.has(code)) return true;
+  if (code && (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08'))) return true;
+  if (code) return false;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return TRANSIENT_MESSAGES.some((re) => re.test(message));
+}
+
+/** What to tell a person whose login or TLS handshake was refused (not retried). */
+export function describeConnectError(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  const message = e.message ?? String(err);
+  switch (e.code) {
+    case '28P01':
+      return `${message} (check the password: POSTGRES_PASSWORD / PGPASSWORD / the URL)`;
+    case '28000':
+      return `${message} (the role does not exist or pg_hba.conf refuses this host/user/database)`;
+    case '3D000':
+      return `${message} (create the database first, or fix POSTGRES_DB / PGDATABASE / the URL path)`;
+    default:
+      return message;
+  }
+}
+
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+export interface QueryErrorReport {
+  code: string | undefined;
+  message: string;
+  detail: string | undefined;
+  hint: string | undefined;
+  /** Where in the file, when the server reported a position. */
+  position: SourcePosition | undefined;
+  /** The offending line of the file with a caret under the column. */
+  excerpt: string | undefined;
+}
+
+/**
+ * Maps a server error onto the file. `sent` is the exact text sent; the file's text starts at
+ * `offset` within it (0 for a wrapped file, the length of our own prefix otherwise, or the
+ * statement's start for a no-transaction file, where `sent` is that statement).
+ */
+export function describeQueryError(err: PgErrorLike, source: string, positionBase: number): QueryErrorReport {
+  const position = errorPosition(err, source, positionBase);
+  return {
+    code: err.code,
+    message: err.message,
+    detail: err.detail,
+    hint: err.hint ?? hintFor(err.code),
+    position,
+    excerpt: position ? excerptAt(source, position) : undefined,
+  };
+}
+
+function hintFor(code: string | undefined): string | undefined {
+  if (code === '25001') {
+    return 'this statement cannot run inside a transaction block: put it in its own file, or add `-- pgshift:no-transaction` at the top of the file';
+  }
+  if (code === '55P03') return 'a lock could not be taken within MIGRATION_LOCK_TIMEOUT: another session holds it; retry later or off-peak';
+  return undefined;
+}
+
+/** PostgreSQL positions are 1-based character (code point) indexes into the text it was sent. */
+function errorPosition(err: PgErrorLike, source: string, positionBase: number): SourcePosition | undefined {
+  if (!err.position) return undefined;
+  const codePoint = Number(err.position) - 1;
+  if (!Number.isInteger(codePoint) || codePoint < 0) return undefined;
+  const offset = codePointToIndex(source, positionBase, codePoint);
+  if (offset < 0 || offset > source.length) return undefined;
+  return lineColumn(source, offset);
+}
+
+/** `sent` code points map onto `source` code units; the sent text equals source from `base` on. */
+function codePointToIndex(source: string, base: number, codePoints: number): number {
+  let i = base;
+  let n = 0;
+  while (n < codePoints && i < source.length) {
+    const c = source.codePointAt(i) ?? 0;
+    i += c > 0xffff ? 2 : 1;
+    n += 1;
+  }
+  return n === codePoints ? i : -1;
+}
+
+export function lineColumn(text: string, offset: number): SourcePosition {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line += 1;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: [...text.slice(lineStart, offset)].length + 1 };
+}
+
+function excerptAt(source: string, pos: SourcePosition): string {
+  const lineText = source.split('\n')[pos.line - 1] ?? '';
+  const prefix = `${pos.line} | `;
+  return `${prefix}${lineText}\n${' '.repeat(prefix.length + pos.column - 1)}^`;
+}
+
+/** The full report as people read it: `file:line:column: ERROR 42P01: message`, then the rest. */
+export function formatQueryError(file: string, r: QueryErrorReport): string {
+  const where = r.position ? `${file}:${r.position.line}:${r.position.column}` : file;
+  const lines = [`${where}: ERROR${r.code ? ` ${r.code}` : ''}: ${r.message}`];
+  if (r.detail) lines.push(`DETAIL: ${r.detail}`);
+  if (r.hint) lines.push(`HINT: ${r.hint}`);
+  if (r.excerpt) lines.push(r.excerpt);
+  return lines.join('\n');
+}

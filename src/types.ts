@@ -1,0 +1,112 @@
+// The shared nouns. Vocabulary (one word per idea): applied, pending, failed, outOfOrder, modified,
+// missing, unfinished — see shared/STYLE.md.
+
+/** How a file is run. */
+export type TransactionMode =
+  /** the whole file and its history row in one transaction (the default) */
+  | 'transaction'
+  /** the file wraps itself in one BEGIN … COMMIT: that block is the transaction, history row inside */
+  | 'wrapped'
+  /** statement by statement outside a wrapping transaction; history row after the last statement */
+  | 'no-transaction';
+
+/** One statement as it stands in a file. Offsets index the normalized file text (BOM removed, CRLF → LF). */
+export interface Statement {
+  /** The statement's text from its first token up to, not including, its terminating `;`. */
+  text: string;
+  /** Offset of the statement's first character (after leading whitespace and comments). */
+  start: number;
+  /** Offset just past the statement's last character (before the `;`, or the end of input). */
+  end: number;
+  /** 1-based line of `start`. */
+  line: number;
+}
+
+/** Something in a file that cannot run outside psql, or cannot be lexed; reported before anything runs. */
+export interface SourceProblem {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface MigrationFile {
+  /** The version prefix: `0002`, `20251018`, `20251019120000`. Unique within the folder. */
+  version: string;
+  /** The file name, as stored in the history table's `filename` column. */
+  name: string;
+  path: string;
+  /** Normalized text: leading BOM removed, CRLF → LF. */
+  sql: string;
+  /** SHA-256 hex of `sql` (normalized). */
+  checksum: string;
+  /** SHA-256 hex of the raw bytes, as the earlier script stored it; accepted as equal. */
+  rawChecksum: string;
+  mode: TransactionMode;
+  /** Why this mode, for logs and `plan`: e.g. "line 4: CREATE INDEX CONCURRENTLY cannot run in a transaction block". */
+  modeReason: string;
+  /** A no-transaction file that also holds other statements: a failure halfway leaves it partly applied. */
+  partialRisk: boolean;
+  /** Statements of the file (split by the lexer); what no-transaction mode runs one by one. */
+  statements: Statement[];
+  /**
+   * The SQL sent in 'transaction' and 'wrapped' mode. For 'wrapped' the closing COMMIT is blanked
+   * (spaces, newlines kept) so server error positions still map 1:1 onto the file.
+   */
+  body: string;
+}
+
+/** A row of the history table. */
+export interface HistoryRow {
+  id: number;
+  filename: string;
+  /** As the database holds it (TIMESTAMP without time zone), e.g. `2025-10-18 19:53:41.123456`. */
+  appliedAt: string;
+  checksum: string | null;
+  executionTimeMs: number | null;
+  success: boolean;
+  errorMessage: string | null;
+}
+
+export type Status = 'applied' | 'pending' | 'failed' | 'outOfOrder' | 'modified' | 'missing' | 'unfinished';
+
+export interface PlanEntry {
+  name: string;
+  status: Status;
+  /** The file, when it is on disk (not for `missing`). */
+  file?: MigrationFile;
+  /** The latest history row, when there is one. */
+  row?: HistoryRow;
+}
+
+export interface Policy {
+  /** missing and outOfOrder are errors. @default false */
+  strict: boolean;
+}
+
+export interface Plan {
+  applied: PlanEntry[];
+  /** Files without a successful history row, in apply order; includes failed and outOfOrder ones. */
+  pending: PlanEntry[];
+  failed: PlanEntry[];
+  outOfOrder: PlanEntry[];
+  modified: PlanEntry[];
+  missing: PlanEntry[];
+  unfinished: PlanEntry[];
+  /** What `up` would apply, in order. Empty when `problems` is not. */
+  toApply: MigrationFile[];
+  /** Reasons the run must stop before applying anything (exit 6). */
+  problems: string[];
+  /** Reasons to warn (missing, outOfOrder without --strict). */
+  warnings: string[];
+}
+
+export type ApplyStatus = 'applied' | 'failed' | 'skipped';
+
+export interface ApplyResult {
+  name: string;
+  status: ApplyStatus;
+  mode: TransactionMode;
+  durationMs: number;
+  checksum: string;
+  error?: string;
+}
