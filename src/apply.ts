@@ -67,7 +67,7 @@ async function fail(file: MigrationFile, err: unknown, durationMs: number, resul
     log.warn({ event: 'migration.interrupted', durationMs }, `migration interrupted; ${file.mode === 'no-transaction' ? 'statements before the interrupted one stay applied' : 'rolled back'}`);
     return options.signal.reason;
   }
-  log.error({ event: 'migration.failed', durationMs, sqlstate: err.sqlstate, err: new Error(err.message) }, 'migration failed');
+  log.error({ event: 'migration.failed', durationMs, sqlstate: err.sqlstate, err: { message: err.message } }, 'migration failed');
   return new MigrationFailedError(`${file.name} failed:\n${err.message}`, results, failed, { cause: err.cause });
 }
 
@@ -115,7 +115,7 @@ async function runInTransaction(file: MigrationFile, options: ApplyOptions): Pro
     await cancellable(options, () => client.query(batch));
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
-    throw toFailure(file, err, file.sql, prefix.length, options);
+    throw toFailure(file, err, file.sql, -prefix.length, options);
   }
 }
 

@@ -62,12 +62,12 @@ export interface QueryErrorReport {
 }
 
 /**
- * Maps a server error onto the file. `sent` is the exact text sent; the file's text starts at
- * `offset` within it (0 for a wrapped file, the length of our own prefix otherwise, or the
- * statement's start for a no-transaction file, where `sent` is that statement).
+ * Maps a server error onto the file. `sentStart` is where the text sent to the server begins in
+ * `source`: 0 for a wrapped file, minus the length of our own ASCII prefix (`BEGIN;\n`) for a
+ * transaction-mode file, and the statement's start for a no-transaction statement.
  */
-export function describeQueryError(err: PgErrorLike, source: string, positionBase: number): QueryErrorReport {
-  const position = errorPosition(err, source, positionBase);
+export function describeQueryError(err: PgErrorLike, source: string, sentStart: number): QueryErrorReport {
+  const position = errorPosition(err, source, sentStart);
   return {
     code: err.code,
     message: err.message,
@@ -87,25 +87,30 @@ function hintFor(code: string | undefined): string | undefined {
 }
 
 /** PostgreSQL positions are 1-based character (code point) indexes into the text it was sent. */
-function errorPosition(err: PgErrorLike, source: string, positionBase: number): SourcePosition | undefined {
+function errorPosition(err: PgErrorLike, source: string, sentStart: number): SourcePosition | undefined {
   if (!err.position) return undefined;
   const codePoint = Number(err.position) - 1;
   if (!Number.isInteger(codePoint) || codePoint < 0) return undefined;
-  const offset = codePointToIndex(source, positionBase, codePoint);
+  const offset = codePointToIndex(source, sentStart, codePoint);
   if (offset < 0 || offset > source.length) return undefined;
   return lineColumn(source, offset);
 }
 
-/** `sent` code points map onto `source` code units; the sent text equals source from `base` on. */
-function codePointToIndex(source: string, base: number, codePoints: number): number {
-  let i = base;
+/** Walks `codePoints` characters of the sent text, which equals `source` from `start` on. */
+function codePointToIndex(source: string, start: number, codePoints: number): number {
+  let i = start;
   let n = 0;
+  // A negative start is our own ASCII prefix: one code unit per character.
+  while (i < 0 && n < codePoints) {
+    i += 1;
+    n += 1;
+  }
   while (n < codePoints && i < source.length) {
     const c = source.codePointAt(i) ?? 0;
     i += c > 0xffff ? 2 : 1;
     n += 1;
   }
-  return n === codePoints ? i : -1;
+  return n === codePoints && i >= 0 ? i : -1;
 }
 
 export function lineColumn(text: string, offset: number): SourcePosition {
