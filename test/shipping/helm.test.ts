@@ -453,6 +453,8 @@ const BAD_VALUES: Array<[string, Values, string]> = [
   ['existingSecret.name without key', { database: { existingSecret: { name: 'shop-db' } } }, 'database.existingSecret.key: String length must be greater than or equal to 1'],
   ['existingSecret holding a password but no host', { database: { existingSecret: { name: 'shop-db', key: 'pw', contains: 'password' } } }, 'database.host: String length must be greater than or equal to 1'],
   ['a password as a plain extraEnv value', { database: { url: DB_URL }, extraEnv: [{ name: 'PGPASSWORD', value: 'x' }] }, 'extraEnv.0: valueFrom is required'],
+  ['DATABASE_URL in extraEnv (the chart sets DATABASE_URL_FILE)', { database: { url: DB_URL }, extraEnv: [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }, 'extraEnv.0.name: Must not validate the schema (not)'],
+  ['env.MIGRATIONS_SCHEMA not an identifier', { database: { url: DB_URL }, env: { MIGRATIONS_SCHEMA: 'kb; drop' } }, 'env.MIGRATIONS_SCHEMA: Does not match pattern'],
   ['app.enabled without an app image', { database: { url: DB_URL }, app: { enabled: true } }, 'app.image.repository: String length must be greater than or equal to 1'],
   ['a bad migrations file name', { database: { url: DB_URL }, migrations: { configMap: { enabled: true, files: { 'a b.sql': 'x' } } } }, 'migrations.configMap.files'],
 ];
@@ -488,9 +490,11 @@ describe('helm template: bad values fail before anything reaches a cluster', () 
     expect(result.stderr).toContain('image.pullPolicy must be one of the following');
   });
 
-  it('a longer LOCK_TIMEOUT with a matching deadline renders', async () => {
-    const r = await render('long-lock', { database: { url: DB_URL }, env: { LOCK_TIMEOUT: '30m' }, job: { activeDeadlineSeconds: 2400 } });
-    expect(at(job(r), 'spec', 'activeDeadlineSeconds')).toBe(2400);
+  it('a longer LOCK_TIMEOUT with a matching deadline renders (durations as pgshift reads them: 1.5s, 1h)', async () => {
+    const r = await render('long-lock', { database: { url: DB_URL }, env: { DB_WAIT_TIMEOUT: '1.5s', LOCK_TIMEOUT: '1h' }, job: { activeDeadlineSeconds: 3603 } });
+    expect(at(job(r), 'spec', 'activeDeadlineSeconds')).toBe(3603);
+    const tooShort = await runHelm(['template', RELEASE, CHART, '-f', writeValues('long-lock-short', { ...r.values, job: { activeDeadlineSeconds: 3602 } })]);
+    expect(tooShort.stderr).toContain('job.activeDeadlineSeconds (3602) must exceed DB_WAIT_TIMEOUT + LOCK_TIMEOUT (3602 s)');
   });
 });
 

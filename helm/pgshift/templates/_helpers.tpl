@@ -103,15 +103,15 @@ POSTGRES_PASSWORD
 {{- default "/migrations" .Values.env.MIGRATIONS_DIR -}}
 {{- end -}}
 
-{{/* A pgshift duration (500ms, 30s, 10m) in whole seconds, rounded up; empty → the given default. */}}
+{{/* A pgshift duration (0, 500ms, 30s, 1.5m, 1h) in whole seconds, rounded up; empty → the given default. */}}
 {{- define "pgshift.seconds" -}}
 {{- $v := default .default .value | toString -}}
-{{- $n := regexFind "^[0-9]+" $v | atoi -}}
-{{- $unit := trimPrefix (regexFind "^[0-9]+" $v) $v -}}
-{{- if eq $unit "m" -}}{{ mul $n 60 }}
-{{- else if eq $unit "s" -}}{{ $n }}
-{{- else if eq $unit "ms" -}}{{ div (add $n 999) 1000 }}
-{{- else -}}{{ fail (printf "pgshift: cannot read the duration %q (use ms, s or m)" $v) }}
+{{- $number := regexFind "^[0-9]+([.][0-9]+)?" $v -}}
+{{- $unit := trimPrefix $number $v -}}
+{{- $factors := dict "ms" 0.001 "s" 1.0 "m" 60.0 "h" 3600.0 -}}
+{{- if eq $v "0" -}}0
+{{- else if and $number (hasKey $factors $unit) -}}{{ mulf (float64 $number) (get $factors $unit) | ceil | int }}
+{{- else -}}{{ fail (printf "pgshift: cannot read the duration %q (use ms, s, m or h)" $v) }}
 {{- end -}}
 {{- end -}}
 
