@@ -27,9 +27,12 @@ const DIRECTIVE = /^--\s*pgshift\s*:\s*no-transaction\s*$/i;
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
-type TokenKind = 'word' | 'symbol' | 'literal';
+type TokenKind = 'word' | 'symbol' | 'literal' | 'meta';
 
-/** A word is an unquoted identifier or keyword (lowercased); literals are strings, quoted identifiers, numbers, `$n`. */
+/**
+ * A word is an unquoted identifier or keyword (lowercased); literals are strings, quoted identifiers,
+ * numbers, `$n`; a meta is a psql meta-command with its arguments (the rest of its line).
+ */
 interface Token {
   kind: TokenKind;
   value: string;
@@ -73,12 +76,12 @@ function isSpace(c: string): boolean {
   return c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f' || c === '\v';
 }
 
-/** Returns the next token, skipping whitespace, comments and psql meta-commands; undefined at the end. */
+/** Returns the next token, skipping whitespace and comments; undefined at the end. */
 function nextToken(s: Scanner): Omit<Token, 'depth'> | undefined {
   for (;;) {
     while (isSpace(s.sql.charAt(s.pos))) s.pos++;
     if (s.pos >= s.sql.length) return undefined;
-    if (skipLineComment(s) || skipBlockComment(s) || skipMetaCommand(s)) continue;
+    if (skipLineComment(s) || skipBlockComment(s)) continue;
     return readToken(s);
   }
 }
@@ -92,6 +95,7 @@ function readToken(s: Scanner): Omit<Token, 'depth'> {
   else if (c === '$') kind = readDollar(s);
   else if (isIdentStart(c)) kind = readWordOrPrefixedString(s);
   else if (isDigit(c)) readNumber(s);
+  else if (c === '\\') kind = readMetaCommand(s);
   else {
     s.pos++;
     kind = 'symbol';
@@ -131,15 +135,14 @@ function skipBlockComment(s: Scanner): boolean {
 }
 
 /** A backslash outside quotes and comments is a psql meta-command; psql takes the rest of the line as its arguments. */
-function skipMetaCommand(s: Scanner): boolean {
-  if (s.sql.charAt(s.pos) !== '\\') return false;
+function readMetaCommand(s: Scanner): TokenKind {
   let nameEnd = s.pos + 1;
   while (nameEnd < s.sql.length && !isSpace(s.sql.charAt(nameEnd)) && s.sql.charAt(nameEnd) !== '\\') nameEnd++;
   const name = s.sql.slice(s.pos, Math.max(nameEnd, s.pos + 2));
   s.findings.push({ offset: s.pos, message: `psql meta-command ${name} cannot run outside psql` });
   const newline = s.sql.indexOf('\n', s.pos);
   s.pos = newline < 0 ? s.sql.length : newline;
-  return true;
+  return 'meta';
 }
 
 /**
@@ -295,8 +298,12 @@ function lex(sql: string): Lexed {
   let depth = 0;
   let routine: RoutineBody = { head: [], beginDepth: 0 };
   for (let token = nextToken(s); token; token = nextToken(s)) {
-    if (token.value === ';' && token.kind === 'symbol' && depth === 0 && routine.beginDepth === 0) {
-      finishStatement(s, pieces, tokens, true);
+    const semicolon = token.value === ';' && token.kind === 'symbol' && depth === 0 && routine.beginDepth === 0;
+    // A meta-command ends the statement too: psql acts on its query buffer there (\g, \gset) or the
+    // file is refused anyway, and a statement's text should never hold psql syntax.
+    if (semicolon || token.kind === 'meta') {
+      finishStatement(s, pieces, tokens, semicolon);
+      depth = 0;
       tokens = [];
       routine = { head: [], beginDepth: 0 };
       continue;
