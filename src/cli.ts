@@ -60,7 +60,7 @@ function chooseCommand(first: string | undefined, values: { help?: boolean; vers
   if (values.list) flagged.push('status');
   if (values['dry-run']) flagged.push('plan');
   if (first !== undefined && !COMMANDS.includes(first)) {
-    const guess = COMMANDS.find((c) => c.startsWith(first.slice(0, 3)));
+    const guess = COMMANDS.find((c) => editDistance(c, first) <= 2);
     throw new UsageError(`unknown command ${JSON.stringify(first)}${guess ? `; did you mean \`pgshift ${guess}\`?` : ''}; see \`pgshift --help\``);
   }
   const named = first as Command | undefined;
@@ -116,4 +116,15 @@ Exit codes:
   3 invalid configuration    4 database unreachable     5 lock (or await) timed out
   6 validation failed        70 internal error          130/143 interrupted (SIGINT/SIGTERM)
 `;
+}
+
+/** Levenshtein distance, for "did you mean" on a mistyped command. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

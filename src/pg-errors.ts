@@ -32,7 +32,7 @@ export function isTransient(err: unknown): boolean {
 /** What to tell a person whose login or TLS handshake was refused (not retried). */
 export function describeConnectError(err: unknown): string {
   const e = err as { code?: string; message?: string };
-  const message = e.message ?? String(err);
+  const message = e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err));
   switch (e.code) {
     case '28P01':
       return `${message} (check the password: POSTGRES_PASSWORD / PGPASSWORD / the URL)`;

@@ -1,0 +1,111 @@
+// Waiting for the database: what heals is retried within DB_WAIT_TIMEOUT, what won't is not.
+import { describe, expect, it } from 'vitest';
+import { collect, jsonLines, runCli, spawnCli, writeMigrations } from '../helpers/cli.js';
+import { createDatabase, withDatabase } from '../helpers/db.js';
+import { freePort, startServer, SUPERUSER_PASSWORD } from '../helpers/server.js';
+
+describe('waiting for the database', () => {
+  it('succeeds when the server starts 3 s after the runner', async () => {
+    const server = await startServer();
+    try {
+      await server.stop();
+      const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
+      const child = spawnCli([], { DATABASE_URL: server.url, MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '30s' });
+      const done = collect(child);
+      await new Promise((r) => setTimeout(r, 3000));
+      await server.start();
+      const r = await done;
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const waits = jsonLines(r.stdout).filter((e) => e.event === 'db.wait');
+      expect(waits.length).toBeGreaterThan(1);
+      expect(waits[0]).toMatchObject({ level: 'warn', attempt: 1 });
+      expect(String(waits[0]?.reason)).toContain('ECONNREFUSED');
+      expect(typeof waits[0]?.nextDelayMs).toBe('number');
+      // Backoff grows: later delays are longer than the first.
+      expect(Number(waits.at(-1)?.nextDelayMs)).toBeGreaterThan(Number(waits[0]?.nextDelayMs));
+      expect(r.stdout).not.toContain(SUPERUSER_PASSWORD);
+    } finally {
+      await server.destroy();
+    }
+  });
+
+  it('gives up with exit 4 after DB_WAIT_TIMEOUT when nothing listens', async () => {
+    const port = await freePort();
+    const dir = await writeMigrations({ '0001_a.sql': 'SELECT 1;' });
+    const r = await runCli([], { DATABASE_URL: `postgres://u:secret-pw-123@127.0.0.1:${port}/db`, MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '2s' });
+    expect(r.code).toBe(4);
+    expect(r.durationMs).toBeGreaterThanOrEqual(1900);
+    expect(r.durationMs).toBeLessThan(8000);
+    const failed = jsonLines(r.stdout).find((e) => e.event === 'run.failed');
+    expect(String((failed?.err as { message: string }).message)).toMatch(/database not reachable at u@127\.0\.0\.1:\d+\/db within \ds \(DB_WAIT_TIMEOUT\): connect ECONNREFUSED/);
+    expect(r.stdout + r.stderr).not.toContain('secret-pw-123');
+  });
+
+  it('refuses a wrong password at once with exit 4, without retrying', async () => {
+    const db = await createDatabase();
+    try {
+      const url = new URL(db.url);
+      url.password = 'wrong-password-xyz';
+      const dir = await writeMigrations({ '0001_a.sql': 'SELECT 1;' });
+      const r = await runCli([], { DATABASE_URL: url.toString(), MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '30s' });
+      expect(r.code).toBe(4);
+      expect(r.durationMs).toBeLessThan(5000);
+      expect(jsonLines(r.stdout).filter((e) => e.event === 'db.wait')).toHaveLength(0);
+      expect(r.stdout).toContain('28P01');
+      expect(r.stdout + r.stderr).not.toContain('wrong-password-xyz');
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('refuses a database that does not exist at once with exit 4', async () => {
+    const db = await createDatabase();
+    try {
+      const dir = await writeMigrations({ '0001_a.sql': 'SELECT 1;' });
+      const r = await runCli([], { DATABASE_URL: withDatabase(db.url, 'no_such_db'), MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '30s' });
+      expect(r.code).toBe(4);
+      expect(r.durationMs).toBeLessThan(5000);
+      expect(r.stdout).toContain('3D000');
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('connects from POSTGRES_* variables and logs the source, host, database and user, never the password', async () => {
+    const db = await createDatabase();
+    try {
+      const u = new URL(db.url);
+      const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
+      const r = await runCli(['wait'], { POSTGRES_HOST: u.hostname, POSTGRES_PORT: u.port, POSTGRES_USER: 'postgres', POSTGRES_PASSWORD: SUPERUSER_PASSWORD, POSTGRES_DB: db.name, MIGRATIONS_DIR: dir });
+      expect(r.code, r.stdout).toBe(0);
+      expect(jsonLines(r.stdout).find((e) => e.event === 'config')).toMatchObject({ source: 'POSTGRES_*', host: '127.0.0.1', database: db.name, user: 'postgres' });
+      expect(r.stdout).not.toContain(SUPERUSER_PASSWORD);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('connects from libpq PG* variables', async () => {
+    const db = await createDatabase();
+    try {
+      const u = new URL(db.url);
+      const r = await runCli(['wait'], { PGHOST: u.hostname, PGPORT: u.port, PGUSER: 'postgres', PGPASSWORD: SUPERUSER_PASSWORD, PGDATABASE: db.name });
+      expect(r.code, r.stdout).toBe(0);
+      expect(jsonLines(r.stdout).find((e) => e.event === 'config')).toMatchObject({ source: 'PG*', database: db.name });
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('sets application_name to pgshift@<hostname> and server-side TCP keepalives on its session', async () => {
+    const db = await createDatabase();
+    try {
+      const dir = await writeMigrations({ '0001_probe.sql': `CREATE TABLE probe AS SELECT current_setting('application_name') AS app, current_setting('tcp_keepalives_idle') AS idle, current_setting('tcp_keepalives_interval') AS intvl, current_setting('tcp_keepalives_count') AS cnt;` });
+      const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, HOSTNAME: 'migrate-job-7x9k2' });
+      expect(r.code, r.stdout).toBe(0);
+      expect(await db.query('SELECT * FROM probe')).toEqual([{ app: 'pgshift@migrate-job-7x9k2', idle: '30', intvl: '10', cnt: '3' }]);
+    } finally {
+      await db.drop();
+    }
+  });
+});
