@@ -42,6 +42,9 @@ interface Token {
   depth: number;
 }
 
+/** A token as read, before the splitter knows its parenthesis depth. */
+type RawToken = Omit<Token, 'depth'>;
+
 /** A problem found while lexing, located by offset until the end (offsets sort; lines are computed once). */
 interface Finding {
   offset: number;
@@ -77,7 +80,7 @@ function isSpace(c: string): boolean {
 }
 
 /** Returns the next token, skipping whitespace and comments; undefined at the end. */
-function nextToken(s: Scanner): Omit<Token, 'depth'> | undefined {
+function nextToken(s: Scanner): RawToken | undefined {
   for (;;) {
     while (isSpace(s.sql.charAt(s.pos))) s.pos++;
     if (s.pos >= s.sql.length) return undefined;
@@ -86,7 +89,7 @@ function nextToken(s: Scanner): Omit<Token, 'depth'> | undefined {
   }
 }
 
-function readToken(s: Scanner): Omit<Token, 'depth'> {
+function readToken(s: Scanner): RawToken {
   const start = s.pos;
   const c = s.sql.charAt(start);
   let kind: TokenKind = 'literal';
@@ -106,8 +109,7 @@ function readToken(s: Scanner): Omit<Token, 'depth'> {
 
 function skipLineComment(s: Scanner): boolean {
   if (!s.sql.startsWith('--', s.pos)) return false;
-  const newline = s.sql.indexOf('\n', s.pos);
-  const end = newline < 0 ? s.sql.length : newline;
+  const end = lineEnd(s.sql, s.pos);
   s.lineComments.push({ start: s.pos, end });
   s.pos = end;
   return true;
@@ -140,8 +142,7 @@ function readMetaCommand(s: Scanner): TokenKind {
   while (nameEnd < s.sql.length && !isSpace(s.sql.charAt(nameEnd)) && s.sql.charAt(nameEnd) !== '\\') nameEnd++;
   const name = s.sql.slice(s.pos, Math.max(nameEnd, s.pos + 2));
   s.findings.push({ offset: s.pos, message: `psql meta-command ${name} cannot run outside psql` });
-  const newline = s.sql.indexOf('\n', s.pos);
-  s.pos = newline < 0 ? s.sql.length : newline;
+  s.pos = lineEnd(s.sql, s.pos);
   return 'meta';
 }
 
@@ -174,14 +175,27 @@ function readString(s: Scanner, openedAt: number, backslashEscapes: boolean): vo
 /** Offset of the `'` that continues a string closed just before `from`, or -1 (PostgreSQL's `quotecontinue`). */
 function continuationQuoteAfter(sql: string, from: number): number {
   let sawNewline = false;
-  for (let i = from; i < sql.length; i++) {
+  let i = from;
+  while (i < sql.length) {
     const c = sql.charAt(i);
-    if (c === '\n' || c === '\r') sawNewline = true;
-    else if (sql.startsWith('--', i)) i = sql.indexOf('\n', i) < 0 ? sql.length : sql.indexOf('\n', i) - 1;
-    else if (c === "'" && sawNewline) return i;
-    else if (!isSpace(c)) return -1;
+    if (sql.startsWith('--', i)) {
+      i = lineEnd(sql, i);
+    } else if (c === "'" && sawNewline) {
+      return i;
+    } else if (isSpace(c)) {
+      sawNewline ||= c === '\n' || c === '\r';
+      i++;
+    } else {
+      return -1;
+    }
   }
   return -1;
+}
+
+/** Offset of the `\n` ending the line that holds `from`, or the end of `sql`. */
+function lineEnd(sql: string, from: number): number {
+  const newline = sql.indexOf('\n', from);
+  return newline < 0 ? sql.length : newline;
 }
 
 function readQuotedIdentifier(s: Scanner, openedAt: number): void {
@@ -354,13 +368,12 @@ function copyDirection(tokens: Token[]): 'from stdin' | 'to stdout' | undefined 
 function skipCopyData(s: Scanner): void {
   let lineStart = s.sql.indexOf('\n', s.pos) + 1;
   while (lineStart > 0 && lineStart < s.sql.length) {
-    const newline = s.sql.indexOf('\n', lineStart);
-    const lineEnd = newline < 0 ? s.sql.length : newline;
-    if (s.sql.slice(lineStart, lineEnd) === '\\.') {
-      s.pos = lineEnd;
+    const end = lineEnd(s.sql, lineStart);
+    if (s.sql.slice(lineStart, end) === '\\.') {
+      s.pos = end;
       return;
     }
-    lineStart = lineEnd + 1;
+    lineStart = end + 1;
   }
   s.pos = s.sql.length;
 }
@@ -382,7 +395,7 @@ type Control = 'open' | 'close' | 'end' | 'chain';
 
 interface Facts {
   control: Control | undefined;
-  /** The name PostgreSQL gives a statement it refuses inside a transaction block. */
+  /** A statement PostgreSQL refuses inside a transaction block, named as its error names it where that reads well. */
   refused: string | undefined;
   addsEnumValue: boolean;
 }
