@@ -4,7 +4,7 @@ import { accessSync, constants, writeFileSync } from 'node:fs';
 import { helpText, parseCli, type CliArgs } from './cli.js';
 import { runCommand } from './commands.js';
 import { loadConfig, secretsFromEnv, type Config, type LogFormat } from './config.js';
-import { EXIT, exitCodeOf, InterruptedError, MigratorError, UsageError, type ExitCode } from './errors.js';
+import { EXIT, exitCodeOf, InterruptedError, MigrationFailedError, MigratorError, UsageError, type ExitCode } from './errors.js';
 import { createOutput, type Output } from './logger.js';
 
 declare const PGSHIFT_VERSION: string;
@@ -59,7 +59,9 @@ function finish(out: Output, config: Config | undefined, args: CliArgs, err: unk
   const exitCode = exitCodeOf(err);
   const known = err instanceof MigratorError;
   const message = known ? err.message : `internal error (a bug; please report it): ${(err as Error)?.stack ?? String(err)}`;
-  out.log.error({ event: 'run.failed', code: known ? err.code : 'INTERNAL', exitCode, err: known ? { message } : err }, known ? failureTitle(err) : 'internal error');
+  // A failed migration was already reported in full by its migration.failed event.
+  const detail = err instanceof MigrationFailedError ? undefined : known ? { message } : err;
+  out.log.error({ event: 'run.failed', code: known ? err.code : 'INTERNAL', exitCode, err: detail }, known ? failureTitle(err) : 'internal error');
   if (args.format === 'json' && !out.printed()) {
     out.print(JSON.stringify({ schemaVersion: 1, command: args.command, ok: false, error: { code: known ? err.code : 'INTERNAL', exitCode, message } }, null, 2) + '\n');
   }

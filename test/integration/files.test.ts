@@ -1,0 +1,229 @@
+// Migration folders as real projects write them: wrappers, CONCURRENTLY, enum values, dollar
+// quotes, SETs, CRLF, no final semicolon — applied unmodified, compared with psql file by file.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { collect, jsonLines, runCli, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
+import { createDatabase, type TestDatabase } from '../helpers/db.js';
+import { psqlAvailable, psqlFile } from '../helpers/psql.js';
+import { schemaFingerprint } from '../helpers/schema.js';
+
+const crlf = (s: string) => s.replace(/\n/g, '\r\n');
+
+function messyFolder(serverVersion: number): Record<string, string | Buffer> {
+  const files: Record<string, string | Buffer> = {
+    '20250101000100_schema.sql': `-- Types and tables; the last statement has no semicolon.
+CREATE SCHEMA app;
+CREATE TYPE app.status AS ENUM ('new', 'active');
+CREATE TABLE app.accounts (
+    id        bigserial PRIMARY KEY,
+    "Display; Name" text NOT NULL DEFAULT 'it''s ; fine',   -- a quoted identifier with ; and a quote
+    note      text DEFAULT E'tab\\there \\'quoted\\' ;',
+    status    app.status NOT NULL DEFAULT 'new',
+    /* a block /* nested ; comment */ still comment ' */
+    created   timestamptz NOT NULL DEFAULT now()
+)
+`,
+    '20250101000200_functions.sql': `CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.created := now();   -- ; inside the body
+  RETURN NEW;
+END;
+$$;
+
+CREATE FUNCTION app.describe(a app.accounts) RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+  q text := $q$ it's a "quote" ; $q$;
+BEGIN
+  RETURN a."Display; Name" || q;
+END;
+$fn$;
+
+CREATE TRIGGER accounts_touch BEFORE UPDATE ON app.accounts FOR EACH ROW EXECUTE FUNCTION app.touch();
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app_reader_nologin') THEN
+    EXECUTE 'SELECT 1';
+  END IF;
+END
+$$;
+`,
+    // Written on Windows with the earlier system's template: BOM, CRLF, BEGIN … COMMIT.
+    '20250101000300_wrapped.sql': Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(crlf(`BEGIN;\nALTER TABLE app.accounts ADD COLUMN email text;\nCREATE UNIQUE INDEX accounts_email_uq ON app.accounts (lower(email));\nCOMMIT;\n`)),
+    ]),
+    '20250101000400_index_concurrently.sql': `CREATE INDEX CONCURRENTLY accounts_created_idx ON app.accounts (created);\n`,
+    '20250101000500_enum_value.sql': `ALTER TYPE app.status ADD VALUE 'closed';\nINSERT INTO app.accounts ("Display; Name", status) VALUES ('closer', 'closed');\n`,
+    '20250101000600_settings.sql': `SET search_path = app;\nSET timezone = 'Asia/Tokyo';\nSET lock_timeout = '1s';\nCREATE TABLE in_app (id int);\n`,
+    '20250101000700_after_settings.sql': `CREATE TABLE public.leak_check AS SELECT current_setting('search_path') AS sp, current_setting('lock_timeout') AS lt;\n`,
+    '20250101000800_two_blocks.sql': `BEGIN;\nCREATE TABLE app.block_one (id int);\nCOMMIT;\nBEGIN;\nCREATE TABLE app.block_two (id int);\nCOMMIT;\n`,
+    '20250101000900_mixed_concurrently.sql': `CREATE TABLE app.events (id bigint, at timestamptz);\nCREATE INDEX CONCURRENTLY events_at_idx ON app.events (at);\n`,
+    '20250101001000_view_and_rule.sql': `CREATE VIEW app.active AS SELECT id, "Display; Name" FROM app.accounts WHERE status = 'active';\nCREATE TABLE app.audit (n int);\nCREATE RULE r AS ON INSERT TO app.audit DO ALSO (NOTIFY audit; NOTIFY audit2);\n`,
+  };
+  if (serverVersion >= 140000) {
+    files['20250101001100_begin_atomic.sql'] = `CREATE FUNCTION app.add(a int, b int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT a + b;\nEND;\n`;
+  }
+  return files;
+}
+
+let db: TestDatabase;
+beforeEach(async () => {
+  db = await createDatabase();
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+async function serverVersion(): Promise<number> {
+  const [row] = await db.query<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
+  return row!.v;
+}
+
+describe('a messy real-world folder', () => {
+  it('applies unmodified, re-runs as a no-op, and matches psql file by file', async () => {
+    const dir = await writeMigrations(messyFolder(await serverVersion()));
+    const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir };
+    const r = await runCli([], env);
+    expect(r.code, r.stdout).toBe(0);
+    const events = jsonLines(r.stdout);
+    const modes = Object.fromEntries(events.filter((e) => e.event === 'migration.applied').map((e) => [e.file, e.mode]));
+    expect(modes).toMatchObject({
+      '20250101000100_schema.sql': 'transaction',
+      '20250101000300_wrapped.sql': 'wrapped',
+      '20250101000400_index_concurrently.sql': 'no-transaction',
+      '20250101000800_two_blocks.sql': 'no-transaction',
+      '20250101000900_mixed_concurrently.sql': 'no-transaction',
+    });
+    // The enum value used in the file that adds it: rolled back whole, then run as psql would.
+    expect(events.find((e) => e.event === 'migration.mode.fallback')).toMatchObject({ file: '20250101000500_enum_value.sql', sqlstate: '55P04' });
+    // No "already a transaction in progress" warnings from the wrapped file.
+    expect(events.filter((e) => e.event === 'db.notice' && e.level === 'warn')).toEqual([]);
+    // A SET in one file does not leak into the next.
+    expect(await db.query('SELECT sp, lt FROM public.leak_check')).toEqual([{ sp: '"$user", public', lt: '0' }]);
+    expect(await db.query(`SELECT to_regclass('app.in_app') IS NOT NULL AS ok`)).toEqual([{ ok: true }]);
+
+    const again = await runCli([], env);
+    expect(again.code).toBe(0);
+    expect(jsonLines(again.stdout).find((e) => e.event === 'run.summary')).toMatchObject({ applied: 0 });
+
+    if (!psqlAvailable()) throw new Error('psql is needed for the comparison (apt-get install postgresql-client); .ci/run installs it');
+    const reference = await createDatabase();
+    try {
+      for (const name of (await readdir(dir)).sort()) psqlFile(reference.url, join(dir, name));
+      expect(await schemaFingerprint(db)).toEqual(await schemaFingerprint(reference));
+    } finally {
+      await reference.drop();
+    }
+  });
+
+  it('shows each file\'s mode and why in --dry-run, with the partial-failure warning', async () => {
+    const dir = await writeMigrations(messyFolder(await serverVersion()));
+    const r = await runCli(['--dry-run'], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('20250101000300_wrapped.sql  [wrapped: file wraps itself in BEGIN … COMMIT]');
+    expect(r.stdout).toContain('20250101000400_index_concurrently.sql  [no-transaction: line 1: CREATE INDEX CONCURRENTLY cannot run inside a transaction block]');
+    expect(r.stdout).toMatch(/20250101000900_mixed_concurrently\.sql {2}\[no-transaction: line 2: CREATE INDEX CONCURRENTLY cannot run inside a transaction block\]\n {5}⚠ a failure halfway leaves this file partly applied/);
+    expect(r.stdout).toContain('(dry run: nothing was applied)');
+  });
+});
+
+describe('errors point at the line', () => {
+  it('reports file:line:column, SQLSTATE, detail, hint and the line with a caret for a transaction-mode file', async () => {
+    const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1);\n\nINSERT INTO t VALUES (1);\n' });
+    const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('0001_a.sql: ERROR 23505: duplicate key value violates unique constraint "t_pkey"');
+    expect(r.stdout).toContain('DETAIL: Key (id)=(1) already exists.');
+    expect(await db.query(`SELECT to_regclass('public.t') AS t`)).toEqual([{ t: null }]);
+  });
+
+  it('maps positions inside a wrapped CRLF file and a split no-transaction file onto the file', async () => {
+    const dir = await writeMigrations({
+      '0001_wrapped.sql': crlf('BEGIN;\nCREATE TABLE w (id int);\nSELECT nosuchcol FROM w;\nCOMMIT;\n'),
+    });
+    const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('0001_wrapped.sql:3:8: ERROR 42703: column "nosuchcol" does not exist');
+    // The offending line with a caret under column 8 (the report is indented by 4).
+    expect(r.stdout).toMatch(/\n {4}3 \| SELECT nosuchcol FROM w;\n {15}\^\n/);
+
+    const dir2 = await writeMigrations({ '0001_nt.sql': '-- pgshift:no-transaction\nCREATE TABLE n (id int);\n\n  SELECT  nosuch FROM n;\n' });
+    const r2 = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir2, LOG_FORMAT: 'text' });
+    expect(r2.code).toBe(1);
+    expect(r2.stdout).toContain('0001_nt.sql:4:11: ERROR 42703: column "nosuch" does not exist');
+  });
+
+  it('hints at no-transaction mode for 25001 (a refused statement inside the file\'s own BEGIN … COMMIT)', async () => {
+    const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE t (id int);', '0002_b.sql': 'BEGIN;\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\nCOMMIT;\n' });
+    const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('ERROR 25001: CREATE INDEX CONCURRENTLY cannot run inside a transaction block');
+    expect(r.stdout).toContain('HINT: this statement cannot run inside a transaction block');
+    expect(r.stdout).toContain('-- pgshift:no-transaction');
+  });
+});
+
+describe('pre-flight: refused before anything is applied (exit 6)', () => {
+  it.each([
+    ['a psql meta-command', '0002_b.sql', 'CREATE TABLE b (id int);\n\\i other.sql\n', '0002_b.sql:2:1: psql meta-command \\i'],
+    ['COPY … FROM stdin', '0002_b.sql', 'CREATE TABLE b (id int);\nCOPY b FROM stdin;\n1\n\\.\n', '0002_b.sql:2:1: COPY … FROM stdin'],
+    ['a duplicate version', '0001_b.sql', 'CREATE TABLE b (id int);', '0001_a.sql and 0001_b.sql: two files with version 0001'],
+    ['a name without a version', 'add_users.sql', 'CREATE TABLE b (id int);', "add_users.sql: a migration's name starts with its version"],
+    ['an unterminated dollar quote', '0002_b.sql', 'CREATE FUNCTION f() RETURNS int AS $$ SELECT 1;\n', '0002_b.sql:1:'],
+    ['bytes that are not UTF-8', '0002_b.sql', Buffer.from([0x53, 0x45, 0x4c, 0x0a, 0xff, 0xfe]), '0002_b.sql:2: is not valid UTF-8'],
+  ])('%s', async (_label, name, content, message) => {
+    const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);', [name]: content });
+    const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+    expect(r.code).toBe(6);
+    expect(r.stdout).toContain(message);
+    expect(await db.query(`SELECT to_regclass('public.a') AS t`)).toEqual([{ t: null }]);
+  });
+});
+
+describe('no-transaction files', () => {
+  it('a run killed midway leaves the file unfinished; the next run refuses with the remedy (exit 6); repair makes it pending', async () => {
+    const dir = await writeMigrations({
+      '0001_t.sql': 'CREATE TABLE t (id int);',
+      '0002_nt.sql': '-- pgshift:no-transaction\nCREATE TABLE nt (id int);\nSELECT pg_sleep(30);\nCREATE TABLE nt2 (id int);\n',
+    });
+    const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir };
+    const child = spawnCli([], env);
+    const done = collect(child);
+    await waitForOutput(child, (o) => o.includes('"file":"0002_nt.sql"'));
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGKILL');
+    await done;
+    // The server notices the dead client (pg_sleep is cancelled when its socket closes).
+    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`);
+
+    const r = await runCli([], env);
+    expect(r.code).toBe(6);
+    expect(r.stdout).toContain('unfinished: 0002_nt.sql is a no-transaction file whose run stopped midway');
+    expect(r.stdout).toContain('pgshift repair');
+    expect(await db.query(`SELECT to_regclass('public.nt2') AS t`)).toEqual([{ t: null }]);
+
+    await writeFile(join(dir, '0002_nt.sql'), '-- pgshift:no-transaction\nCREATE TABLE IF NOT EXISTS nt (id int);\nCREATE TABLE nt2 (id int);\n');
+    const repair = await runCli(['repair'], env);
+    expect(repair.code).toBe(0);
+    expect(repair.stdout).toContain('unfinished row removed; the file is pending again');
+    const fixed = await runCli([], env);
+    expect(fixed.code, fixed.stdout).toBe(0);
+    expect(await db.query(`SELECT to_regclass('public.nt2') IS NOT NULL AS ok`)).toEqual([{ ok: true }]);
+  });
+
+  it('names the INVALID index a failed CREATE INDEX CONCURRENTLY left behind, and how to drop it', async () => {
+    const dir = await writeMigrations({
+      '0001_t.sql': 'CREATE TABLE t (id int);\nINSERT INTO t VALUES (1), (1);',
+      '0002_uq.sql': 'CREATE UNIQUE INDEX CONCURRENTLY t_id_uq ON t (id);',
+    });
+    const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('ERROR 23505');
+    expect(r.stdout).toContain('INVALID index left behind: public.t_id_uq; remove it with: DROP INDEX CONCURRENTLY IF EXISTS public.t_id_uq;');
+    const [row] = await db.query<{ success: boolean; error_message: string }>(`SELECT success, error_message FROM schema_migrations WHERE filename = '0002_uq.sql'`);
+    expect(row?.success).toBe(false);
+    expect(row?.error_message).toContain('DROP INDEX CONCURRENTLY IF EXISTS public.t_id_uq');
+  });
+});
