@@ -8,7 +8,8 @@ import { parseAllDocuments, stringify } from 'yaml';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHART = join(ROOT, 'helm', 'pgshift');
-export const GENERATED = join(ROOT, 'test', 'shipping', 'generated');
+/** This suite's output (rendered YAML, values files, typecheck folders), git-ignored, rewritten per run. */
+export const GENERATED = join(ROOT, 'test', 'shipping', 'generated', 'helm');
 export const RELEASE = 'shop';
 export const NAMESPACE = 'prod';
 

@@ -52,7 +52,7 @@ export interface TypedObject {
 
 /**
  * Writes one .ts file of `export const <id> = {…} satisfies <Type>;` plus a dedicated tsconfig into
- * test/shipping/generated/.typecheck/<name>/ (a dot folder: the project's own tsconfig, which includes
+ * test/shipping/generated/helm/.typecheck/<name>/ (a dot folder: the project's own tsconfig, which includes
  * test/, skips it, so a deliberately broken file never breaks `npm run typecheck`), runs tsc on it.
  */
 export async function typecheck(name: string, objects: TypedObject[]): Promise<{ code: number; output: string; file: string }> {

@@ -47,7 +47,7 @@ const CASES = {
     database: { host: 'db.prod.svc', port: 6432, user: 'shop', name: 'shop', sslmode: 'verify-full', existingSecret: { name: 'shop-db', key: 'password', contains: 'password' } },
     migrations: { configMap: { enabled: true, files: MIGRATION_FILES } },
     env: { MIGRATIONS_SCHEMA: 'kb', LOCK_TIMEOUT: '20m', MIGRATION_LOCK_TIMEOUT: '5s', MIGRATION_LOCK_RETRIES: 5, PGSSLROOTCERT: '/etc/pgshift/ca/ca.crt', LOG_LEVEL: 'debug' },
-    extraEnv: [{ name: 'PGAPPNAME_SUFFIX', value: 'x' }, { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'shop-db', key: 'password' } } }],
+    extraEnv: [{ name: 'PGCONNECT_TIMEOUT', value: '10' }, { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'shop-db', key: 'password' } } }],
     extraVolumes: [{ name: 'ca', secret: { secretName: 'db-ca' } }],
     extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/pgshift/ca', readOnly: true }],
     job: { backoffLimit: 5, activeDeadlineSeconds: 2400, ttlSecondsAfterFinished: 86400, annotations: { 'example.com/owner': 'payments' }, labels: { tier: 'db' } },
@@ -71,7 +71,6 @@ const rendered = {} as Record<CaseName, Rendered>;
 beforeAll(async () => {
   rmSync(GENERATED, { recursive: true, force: true });
   mkdirSync(GENERATED, { recursive: true });
-  writeFileSync(join(GENERATED, '.gitignore'), '*\n!.gitignore\n');
   const results = await Promise.all(CASE_NAMES.map((name) => render(name, CASES[name])));
   for (const r of results) rendered[r.name as CaseName] = r;
 }, 120_000);
@@ -289,7 +288,7 @@ describe('helm template: the migration Job', () => {
     expect(envValue(e, 'POSTGRES_USER')).toBe('shop');
     expect(envValue(e, 'POSTGRES_DB')).toBe('shop');
     expect(envValue(e, 'PGSSLMODE')).toBe('verify-full');
-    expect(envValue(e, 'PGAPPNAME_SUFFIX')).toBe('x');
+    expect(envValue(e, 'PGCONNECT_TIMEOUT')).toBe('10');
     for (const v of envOf(e)) expect(typeof (v.value ?? ''), String(v.name)).toBe('string');
   });
 });
@@ -581,6 +580,34 @@ describe('NOTES.txt', () => {
     const notes = await renderNotes(CASES.everything);
     expect(notes).toContain('-c await-migrations');
     expect(notes).toContain('PreSync');
+  });
+});
+
+// ---- docs/KUBERNETES.md ------------------------------------------------------------------------
+
+describe('docs/KUBERNETES.md: its copy-paste manifests are valid too', () => {
+  const docs = readFileSync(join(ROOT, 'docs', 'KUBERNETES.md'), 'utf8');
+  // YAML 1.1, as kubectl reads it (`defaultMode: 0440` is octal there).
+  const manifests = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => parse(m[1] ?? '', { version: '1.1' }) as K8sObject)
+    .filter((o) => typeof o?.kind === 'string');
+
+  it('holds the plain Job and the await Deployment', () => {
+    expect(manifests.map((o) => o.kind)).toEqual(['Job', 'Deployment']);
+  });
+
+  it('they pass kubernetes-models, tsc `satisfies`, and the restricted rules; the Job has the chart\'s podFailurePolicy', async () => {
+    for (const o of manifests) {
+      expect(() => validateWithModels(o)).not.toThrow();
+      expect(restrictedViolations(at(o, 'spec', 'template', 'spec')), o.kind).toEqual([]);
+    }
+    const result = await typecheck('docs', manifests.map((object, i) => ({ id: `docs_${i}`, object })));
+    expect(result.output).toBe('');
+    const docJob = manifests[0] as K8sObject;
+    expect(at(docJob, 'spec', 'podFailurePolicy')).toEqual(at(job(rendered.defaults), 'spec', 'podFailurePolicy'));
+    expect(at(docJob, 'spec', 'template', 'spec', 'volumes', 1, 'secret', 'defaultMode')).toBe(0o440);
+    const init = at(manifests[1], 'spec', 'template', 'spec', 'initContainers', 0) as Obj;
+    expect(init.args).toEqual(['await']);
   });
 });
 
