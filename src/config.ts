@@ -212,8 +212,10 @@ const PG_VARS = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE'];
 
 function fromUrl(raw: string, env: Env, problems: Problems): Partial_ | undefined {
   let u: URL;
+  // libpq allows an empty host (`postgres://u@/db?host=/run/postgresql`, `postgres:///db`); URL does not.
+  const NO_HOST = 'pgshift-no-host.invalid';
   try {
-    u = new URL(raw);
+    u = new URL(raw.replace(/^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)(?=[/?#]|$)/, `$1${NO_HOST}`));
   } catch {
     problems.push('DATABASE_URL: is not a valid URL; expected postgres://user:password@host:5432/database');
     return undefined;
@@ -223,7 +225,8 @@ function fromUrl(raw: string, env: Env, problems: Problems): Partial_ | undefine
     return undefined;
   }
   const q = u.searchParams;
-  const host = q.get('host') ?? (u.hostname ? decodeURIComponent(u.hostname).replace(/^\[(.*)\]$/, '$1') : undefined);
+  const urlHost = u.hostname && u.hostname !== NO_HOST ? decodeURIComponent(u.hostname).replace(/^\[(.*)\]$/, '$1') : undefined;
+  const host = q.get('host') ?? urlHost;
   if (host?.includes(',')) {
     problems.push('DATABASE_URL: several hosts are not supported; name one host');
     return undefined;

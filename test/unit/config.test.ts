@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseDuration, type Config } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+const files: Record<string, string> = { '/run/secrets/url': 'postgres://app:fromfile@db:5432/app\n', '/run/secrets/pw': 's3cret-pw\n' };
+const readFile = (p: string) => {
+  const v = files[p];
+  if (v === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+  return v;
+};
+const load = (env: Record<string, string>) => loadConfig(env, { readFile });
+const conn = (env: Record<string, string>) => {
+  const c = load(env).connection;
+  return `${c.source} ${c.user}@${c.host}:${c.port}/${c.database} ssl=${c.sslmode} pw=${c.password ?? '-'}`;
+};
+const problems = (env: Record<string, string>): string[] => {
+  try {
+    load(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+describe('durations', () => {
+  it.each([
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['10m', 600_000],
+    ['1h', 3_600_000],
+    ['1.5s', 1500],
+    ['0', 0],
+  ])('%s = %d ms', (input, ms) => expect(parseDuration(input)).toBe(ms));
+  it.each(['10', '10 m', 'ten', '-1s', ''])('%j is refused', (input) => expect(() => parseDuration(input)).toThrow('must be a duration'));
+});
+
+describe('connection settings', () => {
+  it('DATABASE_URL', () => expect(conn({ DATABASE_URL: 'postgres://u:p%40ss@h:6543/d?sslmode=require' })).toBe('DATABASE_URL u@h:6543/d ssl=require pw=p@ss'));
+  it('DATABASE_URL_FILE, newline trimmed', () => expect(conn({ DATABASE_URL_FILE: '/run/secrets/url' })).toBe('DATABASE_URL app@db:5432/app ssl=prefer pw=fromfile'));
+  it('POSTGRES_* as the official image names them', () => expect(conn({ POSTGRES_HOST: 'pg', POSTGRES_USER: 'app', POSTGRES_PASSWORD: 'x', POSTGRES_DB: 'appdb' })).toBe('POSTGRES_* app@pg:5432/appdb ssl=prefer pw=x'));
+  it('POSTGRES_PASSWORD_FILE', () => expect(conn({ POSTGRES_HOST: 'pg', POSTGRES_PASSWORD_FILE: '/run/secrets/pw' })).toBe('POSTGRES_* postgres@pg:5432/postgres ssl=prefer pw=s3cret-pw'));
+  it('PG* as libpq', () => expect(conn({ PGHOST: 'h', PGPORT: '5433', PGUSER: 'u', PGPASSWORD: 'p', PGDATABASE: 'd', PGSSLMODE: 'verify-full' })).toBe('PG* u@h:5433/d ssl=verify-full pw=p'));
+  it('PG* fill what the URL leaves out', () => expect(conn({ DATABASE_URL: 'postgres://h/d', PGUSER: 'u', PGPASSWORD: 'p' })).toBe('DATABASE_URL u@h:5432/d ssl=prefer pw=p'));
+  it('the URL wins over POSTGRES_*, which is noted', () => {
+    const c = load({ DATABASE_URL: 'postgres://u@h/d', POSTGRES_HOST: 'other' }).connection;
+    expect([c.host, c.ignored]).toEqual(['h', ['POSTGRES_HOST']]);
+  });
+  it('a Unix socket directory in the URL', () => expect(conn({ DATABASE_URL: 'postgresql://u@/d?host=/var/run/postgresql' })).toBe('DATABASE_URL u@/var/run/postgresql:5432/d ssl=prefer pw=-'));
+});
+
+describe('problems name the variable, never the value', () => {
+  it.each<[Record<string, string>, string]>([
+    [{ DATABASE_URL: 'not a url s3cr3t' }, 'DATABASE_URL: is not a valid URL; expected postgres://user:password@host:5432/database'],
+    [{ DATABASE_URL: 'mysql://u:s3cr3t@h/d' }, 'DATABASE_URL: must start with postgres:// or postgresql://'],
+    [{ DATABASE_URL: 'postgres://u@h1,h2/d' }, 'DATABASE_URL: several hosts are not supported; name one host'],
+    [{ DATABASE_URL_FILE: '/missing' }, 'DATABASE_URL_FILE: cannot read /missing (ENOENT)'],
+    [{ POSTGRES_PASSWORD: 'a', POSTGRES_PASSWORD_FILE: '/run/secrets/pw' }, 'POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE: both are set; set only one'],
+    [{ POSTGRES_PORT: '99999' }, 'POSTGRES_PORT: must be a port number from 1 to 65535'],
+    [{ PGPORT: 'abc' }, 'PGPORT: must be a port number from 1 to 65535'],
+    [{ PGSSLMODE: 'maybe' }, 'PGSSLMODE: must be one of disable, allow, prefer, require, verify-ca, verify-full'],
+    [{ MIGRATIONS_TABLE: 'x'.repeat(64) }, 'MIGRATIONS_TABLE: must be at most 63 characters'],
+    [{ MIGRATIONS_TABLE: 'a;b' }, 'MIGRATIONS_TABLE: must be a plain identifier: letters, digits and _, not starting with a digit'],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT: must be one of: text, json, auto'],
+    [{ LOCK_TIMEOUT: 'forever' }, 'LOCK_TIMEOUT: must be a duration such as 500ms, 30s, 10m or 1h'],
+  ])('%j', (env, message) => expect(problems(env)).toEqual([message]));
+});
+
+describe('defaults', () => {
+  it('match DESIGN.md', () => {
+    const c: Config = load({});
+    expect({ dir: c.migrationsDir, schema: c.schema, table: c.table, wait: c.dbWaitTimeoutMs, lock: c.lockTimeoutMs, await: c.awaitTimeoutMs, mlt: c.migrationLockTimeoutMs, retries: c.migrationLockRetries, level: c.logLevel, format: c.logFormat }).toEqual({
+      dir: './migrations', schema: 'public', table: 'schema_migrations', wait: 60_000, lock: 600_000, await: 600_000, mlt: undefined, retries: 3, level: 'info', format: 'auto',
+    });
+  });
+  it('an empty variable counts as unset', () => expect(load({ LOCK_TIMEOUT: '', MIGRATIONS_SCHEMA: '' }).schema).toBe('public'));
+  it('NO_COLOR wins; FORCE_COLOR=0 is off', () => {
+    expect(load({ NO_COLOR: '1', FORCE_COLOR: '1' }).color).toBe(false);
+    expect(load({ FORCE_COLOR: '0' }).color).toBe(false);
+    expect(load({ FORCE_COLOR: '1' }).color).toBe(true);
+  });
+  it('collects the password as a secret to scrub', () => expect(load({ DATABASE_URL: 'postgres://u:p%2Fw-long@h/d' }).secrets).toEqual(['p/w-long', 'p%2Fw-long']));
+});
