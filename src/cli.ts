@@ -12,15 +12,18 @@ export interface CliArgs {
   name?: string;
   /** `baseline --to FILE` */
   to?: string;
+  /** `--docker [NAME]`: connect to a running PostgreSQL container ('' = find the one). */
+  docker?: string;
 }
 
 const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'wait', 'await', 'help', 'version'];
 
 export function parseCli(argv: string[]): CliArgs {
+  const { rest: args, docker } = takeDocker(argv);
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args,
       allowPositionals: true,
       strict: true,
       options: {
@@ -38,19 +41,37 @@ export function parseCli(argv: string[]): CliArgs {
   }
   const { values, positionals } = parsed;
   const command = chooseCommand(positionals[0], values);
-  const args: CliArgs = { command, format: values.json ? 'json' : 'human', strict: values.strict ?? false };
+  const cli: CliArgs = { command, format: values.json ? 'json' : 'human', strict: values.strict ?? false };
+  if (docker !== undefined) cli.docker = docker;
   const rest = positionals.slice(1);
   if (command === 'create') {
     if (rest.length !== 1) throw new UsageError('create needs one NAME, e.g. `pgshift create add_user_preferences`');
-    args.name = rest[0];
+    cli.name = rest[0];
   } else if (rest.length > 0) {
     throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}; see \`pgshift --help\``);
   }
   if (values.to !== undefined) {
     if (command !== 'baseline') throw new UsageError('--to goes with `baseline`');
-    args.to = values.to;
+    cli.to = values.to;
   }
-  return args;
+  return cli;
+}
+
+/** `--docker`, `--docker NAME` or `--docker=NAME` (NAME optional, so parseArgs cannot take it). */
+function takeDocker(argv: string[]): { rest: string[]; docker?: string } {
+  const rest: string[] = [];
+  let docker: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--docker=')) docker = a.slice('--docker='.length);
+    else if (a === '--docker') {
+      const next = argv[i + 1];
+      const takesNext = next !== undefined && !next.startsWith('-') && !COMMANDS.includes(next);
+      docker = takesNext ? next : '';
+      if (takesNext) i++;
+    } else rest.push(a);
+  }
+  return docker === undefined ? { rest } : { rest, docker };
 }
 
 function chooseCommand(first: string | undefined, values: { help?: boolean; version?: boolean; list?: boolean; 'dry-run'?: boolean }): Command {
@@ -88,6 +109,8 @@ Commands:
 Options:
   --json              one machine-readable document on stdout (logs move to stderr)
   --strict            missing and out-of-order files are errors
+  --docker [NAME]     laptops: connect to a running PostgreSQL container (by name, or the only one),
+                      with its POSTGRES_* settings and published port, found through the docker CLI
   -h, --help          this text
   -v, --version       the version
 

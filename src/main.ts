@@ -5,6 +5,7 @@ import { helpText, parseCli, type CliArgs } from './cli.js';
 import { runCommand } from './commands.js';
 import { loadConfig, secretsFromEnv, type Config, type LogFormat } from './config.js';
 import { EXIT, exitCodeOf, InterruptedError, MigrationFailedError, MigratorError, UsageError, type ExitCode } from './errors.js';
+import { discover } from './docker.js';
 import { createOutput, type Output } from './logger.js';
 
 declare const PGSHIFT_VERSION: string;
@@ -28,7 +29,7 @@ async function main(): Promise<ExitCode> {
   const json = args.format === 'json';
   let config: Config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(await environment(args));
   } catch (err) {
     const out = fallbackOutput(json, terminal);
     return finish(out, undefined, args, err);
@@ -43,6 +44,14 @@ async function main(): Promise<ExitCode> {
   } catch (err) {
     return finish(out, config, args, err);
   }
+}
+
+/** process.env, or — with --docker — the container's connection settings in place of ours. */
+async function environment(args: CliArgs): Promise<Record<string, string | undefined>> {
+  if (args.docker === undefined) return process.env;
+  const { env } = await discover(args.docker || undefined);
+  const rest = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|POSTGRES_|PG(HOST|PORT|USER|PASSWORD|DATABASE)$)/.test(k)));
+  return { ...rest, ...env };
 }
 
 function print(text: string): ExitCode {

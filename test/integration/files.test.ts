@@ -196,7 +196,7 @@ describe('no-transaction files', () => {
     child.kill('SIGKILL');
     await done;
     // The server notices the dead client (pg_sleep is cancelled when its socket closes).
-    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`);
+    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`);
 
     const r = await runCli([], env);
     expect(r.code).toBe(6);

@@ -25,3 +25,10 @@ describe('parseCli', () => {
   it('extra argument', bad('status x', 'unexpected argument "x"'));
   it('--to without baseline', bad('up --to x', '--to goes with `baseline`'));
 });
+
+describe('--docker', () => {
+  it('alone', _('--docker', { command: 'up', docker: '' }));
+  it('with a name', _('--docker kb-postgres-1 --list', { command: 'status', docker: 'kb-postgres-1' }));
+  it('before a command', _('--docker status', { command: 'status', docker: '' }));
+  it('with =', _('plan --docker=db', { command: 'plan', docker: 'db' }));
+});
