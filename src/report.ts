@@ -143,6 +143,7 @@ function entryJson(e: PlanEntry) {
     status: e.status,
     appliedAt: e.row?.success ? e.row.appliedAt : undefined,
     checksum: e.file?.checksum ?? e.row?.checksum ?? undefined,
+    appliedChecksum: e.status === 'modified' ? (e.row?.checksum ?? undefined) : undefined,
     executionTimeMs: e.row?.executionTimeMs ?? undefined,
     mode: e.file?.mode,
     error: e.row && !e.row.success ? (e.row.errorMessage ?? undefined) : undefined,
