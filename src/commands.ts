@@ -6,7 +6,7 @@ import { sleep, throwIfAborted } from './abort.js';
 import { applyFiles, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
-import { applicationName, connect, describeTarget, type Session } from './connect.js';
+import { applicationName, connect, connectionLost, describeTarget, type Session } from './connect.js';
 import { LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
 import { acceptChecksum, deleteRow, ensureHistoryTable, historyExists, historyTable, readHistory, recordApplied, type HistoryTable } from './history.js';
 import { lockKey, withLock } from './lock.js';
@@ -55,8 +55,9 @@ export async function runCommand(ctx: Context): Promise<Outcome> {
 // --- shared steps ------------------------------------------------------------------------------
 
 function readFiles(ctx: Context): MigrationFile[] {
-  const { files, warnings } = loadMigrations(ctx.config.migrationsDir);
+  const { files, warnings, ignored } = loadMigrations(ctx.config.migrationsDir);
   for (const w of warnings) ctx.log.warn({ event: 'source.warning' }, w);
+  if (ignored.length) ctx.log.info({ event: 'source.ignored', count: ignored.length }, `ignoring ${ignored.length} .down.sql file(s): pgshift applies forward only`);
   if (files.length === 0) ctx.log.warn({ event: 'source.empty', dir: ctx.config.migrationsDir }, 'no migration files found');
   return files;
 }
@@ -76,6 +77,8 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
   ctx.log.debug({ event: 'db.connected', pid: session.pid, serverVersion: session.serverVersion }, 'connected');
   try {
     return await fn(session);
+  } catch (err) {
+    throw connectionLost(err, `running ${ctx.args.command}`) ?? err;
   } finally {
     await session.client.end().catch(() => {});
   }

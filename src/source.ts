@@ -7,8 +7,16 @@ import { ConfigError, SourceError } from './errors.js';
 import { analyzeSql } from './statements.js';
 import type { MigrationFile } from './types.js';
 
-/** `20251019120000_name.sql`, `20251019_name.sql` (recommended), `0002_name.sql` (legacy). */
-const NAME = /^(\d+)_([^/\\]+)\.sql$/;
+/**
+ * `20251019120000_name.sql`, `20251019_name.sql` (recommended), `0002_name.sql` (legacy). A version
+ * may hold dashes (`2020-01-01-000000_name`, as diesel names them).
+ */
+const NAME = /^(\d(?:[\d-]*\d)?)_(.+)\.sql$/;
+/** golang-migrate's rollback files: pgshift applies forward only. */
+const DOWN = /\.down\.sql$/;
+/** A folder per migration, as Prisma (`<version>_<name>/migration.sql`) and diesel (`…/up.sql`) lay them out. */
+const MIGRATION_DIR = /^\d(?:[\d-]*\d)?_[^/\\]+$/;
+const DIR_FILES = ['migration.sql', 'up.sql'];
 const MAX_NAME_BYTES = 255; // the history table's VARCHAR(255)
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -16,6 +24,8 @@ export interface LoadResult {
   files: MigrationFile[];
   /** Things worth a warning that don't stop the run (e.g. a file with no statements). */
   warnings: string[];
+  /** Rollback files (`*.down.sql`) passed over. */
+  ignored: string[];
 }
 
 /** Plain filename order, compared as bytes (`0002_…` < `0003_…` < `003_…` < `20251018_…`). */
@@ -23,24 +33,46 @@ export function byName(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
+/** A migration found in the folder: its name in the history table, its path, and what carries its version. */
+interface Candidate {
+  name: string;
+  path: string;
+  /** The file name, or for a folder-per-migration layout the folder's name plus `.sql`. */
+  versioned: string;
+}
+
 export function loadMigrations(dir: string): LoadResult {
-  const entries = readDir(dir);
   const problems: string[] = [];
   const warnings: string[] = [];
+  const ignored: string[] = [];
   const files: MigrationFile[] = [];
-  for (const entry of entries) {
-    const file = readMigration(dir, entry, problems, warnings);
+  for (const candidate of listCandidates(dir, problems, warnings, ignored)) {
+    const file = readMigration(candidate, problems, warnings);
     if (file) files.push(file);
   }
   files.sort((a, b) => byName(a.name, b.name));
   problems.push(...duplicateVersions(files));
   if (problems.length > 0) throw new SourceError(`${dir}: cannot be applied as it is:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  return { files, warnings };
+  return { files, warnings, ignored };
+}
+
+function listCandidates(dir: string, problems: string[], warnings: string[], ignored: string[]): Candidate[] {
+  const candidates: Candidate[] = [];
+  for (const entry of readDir(dir)) {
+    const path = join(dir, entry.name);
+    const kind = kindOf(entry, path);
+    if (kind === 'broken') problems.push(`${entry.name}: cannot be read (a dangling symlink?)`);
+    else if (entry.name.endsWith('.sql') && DOWN.test(entry.name)) ignored.push(entry.name);
+    else if (entry.name.endsWith('.sql') && kind === 'file') candidates.push({ name: entry.name, path, versioned: entry.name });
+    else if (entry.name.endsWith('.sql')) warnings.push(`${entry.name}: not a regular file; ignored (subfolders are not read)`);
+    else if (kind === 'dir' && MIGRATION_DIR.test(entry.name)) candidates.push(...fromMigrationDir(entry.name, path, warnings));
+  }
+  return candidates;
 }
 
 function readDir(dir: string): Dirent[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.name.endsWith('.sql'));
+    return readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : `cannot be read (${code})`;
@@ -48,37 +80,52 @@ function readDir(dir: string): Dirent[] {
   }
 }
 
-function readMigration(dir: string, entry: Dirent, problems: string[], warnings: string[]): MigrationFile | undefined {
-  const path = join(dir, entry.name);
-  // Follow symlinks: Kubernetes ConfigMap volumes present every file as one.
-  let isFile: boolean;
+/** Follows symlinks: Kubernetes ConfigMap volumes present every file as one. */
+function kindOf(entry: Dirent, path: string): 'file' | 'dir' | 'other' | 'broken' {
+  if (entry.isFile()) return 'file';
+  if (entry.isDirectory()) return 'dir';
+  if (!entry.isSymbolicLink()) return 'other';
   try {
-    isFile = entry.isFile() || (entry.isSymbolicLink() && statSync(path).isFile());
-  } catch (err) {
-    problems.push(`${entry.name}: cannot be read (${(err as NodeJS.ErrnoException).code}; a dangling symlink?)`);
-    return undefined;
+    const target = statSync(path);
+    return target.isFile() ? 'file' : target.isDirectory() ? 'dir' : 'other';
+  } catch {
+    return 'broken';
   }
-  if (!isFile) {
-    warnings.push(`${entry.name}: not a regular file; ignored (subfolders are not read)`);
-    return undefined;
-  }
-  const match = NAME.exec(entry.name);
+}
+
+/** `<version>_<name>/migration.sql` (Prisma) or `<version>_<name>/up.sql` (diesel); down.sql is a rollback. */
+function fromMigrationDir(dirName: string, path: string, warnings: string[]): Candidate[] {
+  const found = DIR_FILES.filter((f) => {
+    try {
+      return statSync(join(path, f)).isFile();
+    } catch {
+      return false;
+    }
+  });
+  if (found.length === 1) return [{ name: `${dirName}/${found[0]}`, path: join(path, found[0]!), versioned: `${dirName}.sql` }];
+  if (found.length > 1) warnings.push(`${dirName}/: holds both migration.sql and up.sql; ignored — keep one`);
+  return [];
+}
+
+function readMigration(candidate: Candidate, problems: string[], warnings: string[]): MigrationFile | undefined {
+  const { name, path } = candidate;
+  const match = NAME.exec(candidate.versioned);
   if (!match) {
-    problems.push(`${entry.name}: a migration's name starts with its version: YYYYMMDDHHMMSS_description.sql, YYYYMMDD_description.sql or NNNN_description.sql`);
+    problems.push(`${name}: a migration's name starts with its version: YYYYMMDDHHMMSS_description.sql, YYYYMMDD_description.sql or NNNN_description.sql`);
     return undefined;
   }
-  if (Buffer.byteLength(entry.name) > MAX_NAME_BYTES) {
-    problems.push(`${entry.name}: the name is longer than ${MAX_NAME_BYTES} bytes (the history table's filename column)`);
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
+    problems.push(`${name}: the name is longer than ${MAX_NAME_BYTES} bytes (the history table's filename column)`);
     return undefined;
   }
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    problems.push(`${entry.name}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
+    problems.push(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
     return undefined;
   }
-  return parseMigration(entry.name, match[1]!, path, bytes, problems, warnings);
+  return parseMigration(name, match[1]!, path, bytes, problems, warnings);
 }
 
 /** Builds a MigrationFile from raw bytes; `problems`/`warnings` collect what is wrong with it. */
