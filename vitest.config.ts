@@ -10,5 +10,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores here: more workers only add contention on the shared server.
     maxWorkers: 4,
+    // .ci/run collects counts from every tier (scripts/ci-summary.mjs).
+    reporters: process.env.PGSHIFT_REPORT ? ['default', ['json', { outputFile: process.env.PGSHIFT_REPORT }]] : ['default'],
   },
 });
