@@ -1,16 +1,17 @@
 # pgshift: applies plain-SQL PostgreSQL migrations at deploy time.
 #
 #   docker build -t pgshift .
-#   docker run --rm --read-only -e DATABASE_URL=postgres://user@db:5432/app -e PGPASSWORD=… pgshift
-#   docker run --rm -e DATABASE_URL=… pgshift --list
+#   docker run --rm --read-only -e DATABASE_URL pgshift          # apply pending migrations
+#   docker run --rm --read-only -e DATABASE_URL pgshift --list   # what is applied and pending
 #
-# The migrations live at /migrations (ENV MIGRATIONS_DIR). An application ships its own on top of
-# this image:
+# The migrations live at /migrations (ENV MIGRATIONS_DIR); this repository's migrations/ are baked in
+# there. An application image ships its own on top of this one:
 #
 #   FROM pgshift
 #   COPY migrations /migrations
 #
-# or mounts a ConfigMap/volume at /migrations.
+# (COPY adds to the folder: files already in the image stay and are applied too), or a ConfigMap or
+# volume is mounted at /migrations, which replaces the folder's contents.
 #
 # No "# syntax=" line on purpose: the file builds with the classic builder (DOCKER_BUILDKIT=0) as well
 # as with BuildKit, and BuildKit would otherwise try to pull a frontend image. For the same reason it

@@ -11,7 +11,14 @@ die() { bad "$*"; exit 1; }
 # ---- assertions (inside a test, which runs in a subshell: a failed one ends the test) -------------
 # expect_eq ACTUAL EXPECTED WHAT
 expect_eq() {
-    if [ "$1" == "$2" ]; then ok "$3 ($1)"; else die "$3: expected [$2], got [$1]"; fi
+    if [ "$1" == "$2" ]; then ok "$3 ($(brief "$1"))"; else die "$3: expected [$2], got [$1]"; fi
+}
+# A value for a log line: as is when one line, else its line count.
+brief() {
+    case "$1" in
+        *$'\n'*) printf '%s lines' "$(printf '%s\n' "$1" | wc -l)" ;;
+        *) printf '%s' "$1" ;;
+    esac
 }
 # expect_match TEXT EXTENDED-REGEX WHAT
 expect_match() {

