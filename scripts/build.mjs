@@ -1,9 +1,33 @@
 // Bundles src/main.ts into one ESM file, dist/pgshift.mjs: the file npm's `bin` and the image run.
 // Runtime dependencies are bundled in, so neither the image nor `npx` needs a node_modules folder.
+//
+// Start-up is on every pod's critical path (docs/PERFORMANCE.md), so the bundle is built for it:
+// - pg's runtime sniffing is replaced by its Node.js branch (see nodeOnlyPgStream below);
+// - whitespace and syntax are minified (less to read and pre-parse), identifiers are kept so that
+//   stack traces in "internal error" reports stay readable.
 import { build } from 'esbuild';
 import { readFile, chmod } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+
+/**
+ * pg/lib/stream.js decides at load time whether it runs in a Cloudflare Worker. On Node 20, which
+ * has no `navigator`, it finds out by constructing a `Response`, and that loads undici (Node's
+ * fetch): about a third of pgshift's start-up, for a question whose answer is always "no" here.
+ * The bundle targets Node only, so the Node branch is chosen at build time. If pg changes that
+ * file, the build fails here rather than silently shipping the slow path (or a broken one).
+ */
+const nodeOnlyPgStream = {
+  name: 'pg-stream-node-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const sniff = ['function getStreamFuncs() {', '  if (isCloudflareRuntime()) {', '    return getCloudflareStreamFuncs()', '  }', '  return getNodejsStreamFuncs()', '}'].join('\n');
+      if (!source.includes(sniff)) throw new Error(`${args.path}: getStreamFuncs() changed; review scripts/build.mjs nodeOnlyPgStream`);
+      return { contents: source.replace(sniff, 'function getStreamFuncs() {\n  return getNodejsStreamFuncs()\n}'), loader: 'js' };
+    });
+  },
+};
 
 await build({
   entryPoints: ['src/main.ts'],
@@ -12,12 +36,16 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  minifyWhitespace: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  minifyIdentifiers: false,
+  keepNames: false,
   legalComments: 'none',
   sourcemap: false,
   define: { PGSHIFT_VERSION: JSON.stringify(pkg.version) },
   // pg optionally requires pg-native; it is never installed.
   external: ['pg-native'],
+  plugins: [nodeOnlyPgStream],
   banner: {
     js: [
       '#!/usr/bin/env node',

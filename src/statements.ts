@@ -42,9 +42,6 @@ interface Token {
   depth: number;
 }
 
-/** A token as read, before the splitter knows its parenthesis depth. */
-type RawToken = Omit<Token, 'depth'>;
-
 /** A problem found while lexing, located by offset until the end (offsets sort; lines are computed once). */
 interface Finding {
   offset: number;
@@ -61,50 +58,65 @@ interface Scanner {
   readonly lineComments: Array<{ start: number; end: number }>;
 }
 
-function isIdentStart(c: string): boolean {
+// Characters are compared as UTF-16 code units (charCodeAt: no one-character strings in the hot
+// loops; the lexer reads every file on every run). Past the end, charCodeAt gives NaN: no class.
+const QUOTE = 0x27; // '
+const DOUBLE_QUOTE = 0x22; // "
+const DOLLAR = 0x24;
+const BACKSLASH = 0x5c;
+const DASH = 0x2d;
+const SLASH = 0x2f;
+const AMPERSAND = 0x26;
+const DOT = 0x2e;
+
+function isIdentStart(c: number): boolean {
   // psql treats every non-ASCII character as an identifier character.
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c >= '\u0080';
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c >= 0x80;
 }
 
-function isDigit(c: string): boolean {
-  return c >= '0' && c <= '9';
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
 }
 
 /** Identifiers may contain `$` after their first character (`foo$bar`), which is why `$` inside one starts no quote. */
-function isIdentChar(c: string): boolean {
-  return isIdentStart(c) || isDigit(c) || c === '$';
+function isIdentChar(c: number): boolean {
+  return isIdentStart(c) || isDigit(c) || c === DOLLAR;
 }
 
-function isSpace(c: string): boolean {
-  return c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f' || c === '\v';
+/** ' ', \n, \t, \r, \f, \v */
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x0c || c === 0x0b;
 }
 
-/** Returns the next token, skipping whitespace and comments; undefined at the end. */
-function nextToken(s: Scanner): RawToken | undefined {
+/** Returns the next token, skipping whitespace and comments; undefined at the end. Its depth is set by the splitter. */
+function nextToken(s: Scanner): Token | undefined {
+  const sql = s.sql;
   for (;;) {
-    while (isSpace(s.sql.charAt(s.pos))) s.pos++;
-    if (s.pos >= s.sql.length) return undefined;
-    if (skipLineComment(s) || skipBlockComment(s)) continue;
-    return readToken(s);
+    let pos = s.pos;
+    while (isSpace(sql.charCodeAt(pos))) pos++;
+    s.pos = pos;
+    if (pos >= sql.length) return undefined;
+    const c = sql.charCodeAt(pos);
+    if ((c === DASH && skipLineComment(s)) || (c === SLASH && skipBlockComment(s))) continue;
+    return readToken(s, c);
   }
 }
 
-function readToken(s: Scanner): RawToken {
+function readToken(s: Scanner, c: number): Token {
   const start = s.pos;
-  const c = s.sql.charAt(start);
   let kind: TokenKind = 'literal';
-  if (c === "'") readString(s, start, false);
-  else if (c === '"') readQuotedIdentifier(s, start);
-  else if (c === '$') kind = readDollar(s);
+  if (c === QUOTE) readString(s, start, false);
+  else if (c === DOUBLE_QUOTE) readQuotedIdentifier(s, start);
+  else if (c === DOLLAR) kind = readDollar(s);
   else if (isIdentStart(c)) kind = readWordOrPrefixedString(s);
   else if (isDigit(c)) readNumber(s);
-  else if (c === '\\') kind = readMetaCommand(s);
+  else if (c === BACKSLASH) kind = readMetaCommand(s);
   else {
     s.pos++;
     kind = 'symbol';
   }
   const text = s.sql.slice(start, s.pos);
-  return { kind, value: kind === 'word' ? text.toLowerCase() : text, start, end: s.pos };
+  return { kind, value: kind === 'word' ? text.toLowerCase() : text, start, end: s.pos, depth: 0 };
 }
 
 function skipLineComment(s: Scanner): boolean {
@@ -118,20 +130,27 @@ function skipLineComment(s: Scanner): boolean {
 /** Block comments nest in PostgreSQL: `/* a /* b *\/ still comment *\/`. */
 function skipBlockComment(s: Scanner): boolean {
   if (!s.sql.startsWith('/*', s.pos)) return false;
+  const sql = s.sql;
   const opened = s.pos;
   let depth = 0;
-  while (s.pos < s.sql.length) {
-    if (s.sql.startsWith('/*', s.pos)) {
+  // The nearest `/*` and `*/` at or after s.pos; whichever comes first is what a left-to-right scan meets.
+  let open = opened;
+  let close = sql.indexOf('*/', opened);
+  while (close >= 0) {
+    if (open >= 0 && open < close) {
       depth++;
-      s.pos += 2;
-    } else if (s.sql.startsWith('*/', s.pos)) {
-      depth--;
-      s.pos += 2;
-      if (depth === 0) return true;
+      s.pos = open + 2;
+      open = sql.indexOf('/*', s.pos);
+      if (close < s.pos) close = sql.indexOf('*/', s.pos);
     } else {
-      s.pos++;
+      depth--;
+      s.pos = close + 2;
+      if (depth === 0) return true;
+      close = sql.indexOf('*/', s.pos);
+      if (open >= 0 && open < s.pos) open = sql.indexOf('/*', s.pos);
     }
   }
+  s.pos = sql.length;
   s.findings.push({ offset: opened, message: 'unterminated block comment (opened here; /* … */ comments nest)' });
   return true;
 }
@@ -139,7 +158,7 @@ function skipBlockComment(s: Scanner): boolean {
 /** A backslash outside quotes and comments is a psql meta-command; psql takes the rest of the line as its arguments. */
 function readMetaCommand(s: Scanner): TokenKind {
   let nameEnd = s.pos + 1;
-  while (nameEnd < s.sql.length && !isSpace(s.sql.charAt(nameEnd)) && s.sql.charAt(nameEnd) !== '\\') nameEnd++;
+  while (nameEnd < s.sql.length && !isSpace(s.sql.charCodeAt(nameEnd)) && s.sql.charCodeAt(nameEnd) !== BACKSLASH) nameEnd++;
   const name = s.sql.slice(s.pos, Math.max(nameEnd, s.pos + 2));
   s.findings.push({ offset: s.pos, message: `psql meta-command ${name} cannot run outside psql` });
   s.pos = lineEnd(s.sql, s.pos);
@@ -152,22 +171,28 @@ function readMetaCommand(s: Scanner): TokenKind {
  * holding a newline and another '…' continues there, in the same escape mode.
  */
 function readString(s: Scanner, openedAt: number, backslashEscapes: boolean): void {
+  const sql = s.sql;
   s.pos++;
-  while (s.pos < s.sql.length) {
-    const c = s.sql.charAt(s.pos);
-    if (backslashEscapes && c === '\\') {
-      s.pos += 2;
-    } else if (c !== "'") {
-      s.pos++;
-    } else if (s.sql.charAt(s.pos + 1) === "'") {
-      s.pos += 2;
+  // Jump from quote to quote (and, in E'…', backslash to backslash) instead of walking every character.
+  // -1: none left; another value before s.pos: look again.
+  let quote = -2;
+  let backslash = backslashEscapes ? -2 : -1;
+  while (s.pos < sql.length) {
+    if (quote !== -1 && quote < s.pos) quote = sql.indexOf("'", s.pos);
+    if (backslash !== -1 && backslash < s.pos) backslash = sql.indexOf('\\', s.pos);
+    if (backslash >= 0 && (quote < 0 || backslash < quote)) {
+      s.pos = backslash + 2;
+    } else if (quote < 0) {
+      break;
+    } else if (sql.charCodeAt(quote + 1) === QUOTE) {
+      s.pos = quote + 2;
     } else {
-      const continuation = continuationQuoteAfter(s.sql, s.pos + 1);
-      s.pos = continuation < 0 ? s.pos + 1 : continuation + 1;
+      const continuation = continuationQuoteAfter(sql, quote + 1);
+      s.pos = continuation < 0 ? quote + 1 : continuation + 1;
       if (continuation < 0) return;
     }
   }
-  s.pos = s.sql.length;
+  s.pos = sql.length;
   const what = backslashEscapes ? "E'…' string (opened here; in E'…' a backslash escapes the next character)" : 'quoted string (opened here)';
   s.findings.push({ offset: openedAt, message: `unterminated ${what}` });
 }
@@ -177,13 +202,13 @@ function continuationQuoteAfter(sql: string, from: number): number {
   let sawNewline = false;
   let i = from;
   while (i < sql.length) {
-    const c = sql.charAt(i);
-    if (sql.startsWith('--', i)) {
+    const c = sql.charCodeAt(i);
+    if (c === DASH && sql.charCodeAt(i + 1) === DASH) {
       i = lineEnd(sql, i);
-    } else if (c === "'" && sawNewline) {
+    } else if (c === QUOTE && sawNewline) {
       return i;
     } else if (isSpace(c)) {
-      sawNewline ||= c === '\n' || c === '\r';
+      sawNewline ||= c === 0x0a || c === 0x0d;
       i++;
     } else {
       return -1;
@@ -204,7 +229,7 @@ function readQuotedIdentifier(s: Scanner, openedAt: number): void {
     const close = s.sql.indexOf('"', s.pos);
     if (close < 0) break;
     s.pos = close + 1;
-    if (s.sql.charAt(s.pos) !== '"') return;
+    if (s.sql.charCodeAt(s.pos) !== DOUBLE_QUOTE) return;
     s.pos++;
   }
   s.pos = s.sql.length;
@@ -214,9 +239,9 @@ function readQuotedIdentifier(s: Scanner, openedAt: number): void {
 /** `$1` is a parameter, `$$`/`$tag$` open a dollar quote that ends at the same tag, anything else is a lone `$`. */
 function readDollar(s: Scanner): TokenKind {
   const opened = s.pos;
-  if (isDigit(s.sql.charAt(s.pos + 1))) {
+  if (isDigit(s.sql.charCodeAt(s.pos + 1))) {
     s.pos++;
-    while (isIdentChar(s.sql.charAt(s.pos))) s.pos++;
+    while (isIdentChar(s.sql.charCodeAt(s.pos))) s.pos++;
     return 'literal';
   }
   const tag = dollarTagAt(s.sql, s.pos);
@@ -237,26 +262,29 @@ function readDollar(s: Scanner): TokenKind {
 /** The delimiter (`$$` or `$tag$`) starting at `at`, if one does; a tag is identifier characters without `$`, not starting with a digit. */
 function dollarTagAt(sql: string, at: number): string | undefined {
   let i = at + 1;
-  if (isIdentStart(sql.charAt(i))) {
-    while (isIdentStart(sql.charAt(i)) || isDigit(sql.charAt(i))) i++;
+  if (isIdentStart(sql.charCodeAt(i))) {
+    while (isIdentStart(sql.charCodeAt(i)) || isDigit(sql.charCodeAt(i))) i++;
   }
-  return sql.charAt(i) === '$' ? sql.slice(at, i + 1) : undefined;
+  return sql.charCodeAt(i) === DOLLAR ? sql.slice(at, i + 1) : undefined;
 }
 
 /** Reads a word; a lone E/B/X/N or U& right before a quote is a string prefix instead (`E'it\'s'`, `U&"d\0061t"`). */
 function readWordOrPrefixedString(s: Scanner): TokenKind {
+  const sql = s.sql;
   const start = s.pos;
-  while (isIdentChar(s.sql.charAt(s.pos))) s.pos++;
-  const word = s.sql.slice(start, s.pos).toLowerCase();
-  const next = s.sql.charAt(s.pos);
-  if (next === "'" && ['e', 'b', 'x', 'n'].includes(word)) {
+  while (isIdentChar(sql.charCodeAt(s.pos))) s.pos++;
+  // Only a one-character word can be a prefix; most words are not, so they are not lowercased here.
+  if (s.pos - start !== 1) return 'word';
+  const word = sql.charAt(start).toLowerCase();
+  const next = sql.charCodeAt(s.pos);
+  if (next === QUOTE && (word === 'e' || word === 'b' || word === 'x' || word === 'n')) {
     readString(s, start, word === 'e');
     return 'literal';
   }
-  const quote = s.sql.charAt(s.pos + 1);
-  if (word === 'u' && next === '&' && (quote === "'" || quote === '"')) {
+  const quote = sql.charCodeAt(s.pos + 1);
+  if (word === 'u' && next === AMPERSAND && (quote === QUOTE || quote === DOUBLE_QUOTE)) {
     s.pos++;
-    if (quote === "'") readString(s, start, false);
+    if (quote === QUOTE) readString(s, start, false);
     else readQuotedIdentifier(s, start);
     return 'literal';
   }
@@ -265,7 +293,9 @@ function readWordOrPrefixedString(s: Scanner): TokenKind {
 
 function readNumber(s: Scanner): void {
   // Digits, a decimal point, an exponent, `_` separators, and psql's "junk" suffixes all stay one token.
-  while (isDigit(s.sql.charAt(s.pos)) || isIdentStart(s.sql.charAt(s.pos)) || s.sql.charAt(s.pos) === '.') s.pos++;
+  const sql = s.sql;
+  let c = sql.charCodeAt(s.pos);
+  while (isDigit(c) || isIdentStart(c) || c === DOT) c = sql.charCodeAt(++s.pos);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,10 +325,13 @@ interface RoutineBody {
 
 const ROUTINE_HEAD_WORDS = new Set(['create', 'function', 'procedure', 'or', 'replace']);
 
+function isRoutine(w: string | undefined): boolean {
+  return w === 'function' || w === 'procedure';
+}
+
 function trackRoutineBody(body: RoutineBody, word: string, parenDepth: number): void {
   if (body.head.length < 4) body.head.push(ROUTINE_HEAD_WORDS.has(word) ? word : '');
   const [create, kind, replace, replacedKind] = body.head;
-  const isRoutine = (w: string | undefined): boolean => w === 'function' || w === 'procedure';
   const createsRoutine = create === 'create' && (isRoutine(kind) || (kind === 'or' && replace === 'replace' && isRoutine(replacedKind)));
   if (!createsRoutine || parenDepth > 0) return;
   if (word === 'begin' || (word === 'case' && body.beginDepth > 0)) body.beginDepth++;
@@ -324,7 +357,8 @@ function lex(sql: string): Lexed {
     }
     if (token.kind === 'word') trackRoutineBody(routine, token.value, depth);
     if (token.kind === 'symbol' && token.value === ')') depth = Math.max(0, depth - 1);
-    tokens.push({ ...token, depth });
+    token.depth = depth;
+    tokens.push(token);
     if (token.kind === 'symbol' && token.value === '(') depth++;
   }
   finishStatement(s, pieces, tokens, false);
@@ -355,8 +389,9 @@ function finishStatement(s: Scanner, pieces: Piece[], tokens: Token[], terminate
 }
 
 function copyDirection(tokens: Token[]): 'from stdin' | 'to stdout' | undefined {
+  // The first top-level word decides; most statements are not COPY, so no word list is built for them.
+  if (tokens.find((t) => t.kind === 'word' && t.depth === 0)?.value !== 'copy') return undefined;
   const words = topLevelWords(tokens);
-  if (words[0] !== 'copy') return undefined;
   for (let i = 1; i < words.length - 1; i++) {
     if (words[i] === 'from' && words[i + 1] === 'stdin') return 'from stdin';
     if (words[i] === 'to' && words[i + 1] === 'stdout') return 'to stdout';
@@ -419,7 +454,8 @@ function factsOf(tokens: Token[]): Facts {
 
 function transactionControl(words: string[]): Control | undefined {
   const [first, second] = words;
-  const chains = hasPair(words, 'and', 'chain');
+  // Only COMMIT, END and ROLLBACK can chain; looking for AND CHAIN in every statement costs.
+  const chains = (): boolean => hasPair(words, 'and', 'chain');
   switch (first) {
     case 'begin':
       return 'open';
@@ -428,11 +464,11 @@ function transactionControl(words: string[]): Control | undefined {
     case 'commit':
     case 'end':
       if (second === 'prepared') return undefined;
-      return chains ? 'chain' : 'close';
+      return chains() ? 'chain' : 'close';
     case 'rollback':
       // ROLLBACK TO SAVEPOINT stays inside the block; ROLLBACK PREPARED is a refused statement.
       if (second === 'prepared' || words.includes('to')) return undefined;
-      return chains ? 'chain' : 'end';
+      return chains() ? 'chain' : 'end';
     case 'abort':
       return 'end';
     case 'prepare':
