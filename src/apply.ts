@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { sleep, throwIfAborted } from './abort.js';
 import type { ConnectionSettings } from './config.js';
-import { cancelRunningQuery, type Session } from './connect.js';
+import { cancelRunningQuery, connectionLost, type Session } from './connect.js';
 import { InterruptedError, MigrationFailedError, MigratorError } from './errors.js';
 import { appliedRowSql, markStarted, recordApplied, recordFailure, type HistoryTable } from './history.js';
 import type { Logger } from './logger.js';
@@ -59,6 +59,12 @@ export async function applyFiles(files: MigrationFile[], options: ApplyOptions):
 
 async function fail(file: MigrationFile, err: unknown, durationMs: number, results: ApplyResult[], options: ApplyOptions, log: Logger): Promise<Error> {
   if (!(err instanceof FileFailure)) return err as Error;
+  // The session is gone: nothing can be recorded, and running again later heals it (exit 4, not 1).
+  const lost = err.interrupted ? undefined : connectionLost(err.cause, `applying ${file.name}`);
+  if (lost) {
+    log.error({ event: 'migration.connection_lost', durationMs, err: { message: lost.message } }, 'lost the database connection during the migration');
+    return lost;
+  }
   const failed: ApplyResult = { name: file.name, status: 'failed', mode: file.mode, durationMs, checksum: file.checksum, error: err.message };
   await recordFailure(options.session.client, options.table, file, err.message, durationMs).catch((e: unknown) =>
     log.error({ event: 'history.write.failed', err: e }, 'could not record the failure in the history table'),

@@ -8,12 +8,20 @@ import pRetry from 'p-retry';
 import pg from 'pg';
 import type { Config, ConnectionSettings } from './config.js';
 import { sleep } from './abort.js';
-import { ConnectError, MigratorError } from './errors.js';
+import type { Socket } from 'node:net';
+import { ConfigError, ConnectError, MigratorError } from './errors.js';
 import type { Logger } from './logger.js';
-import { describeConnectError, isTransient } from './pg-errors.js';
+import { CONNECTION_DEAD, describeConnectError, isConnectionLost, isTransient } from './pg-errors.js';
 
 /** Server-side TCP keepalives: a killed pod's half-open session (and its lock) ends within ~1 minute. */
 export const SERVER_KEEPALIVES = { idle: 30, interval: 10, count: 3 } as const;
+/**
+ * Server-side tcp_user_timeout: keepalives only probe an idle socket; when the server has a reply in
+ * flight to a vanished client, this bounds the retransmissions to the same minute.
+ */
+const SERVER_USER_TIMEOUT_MS = (SERVER_KEEPALIVES.idle + SERVER_KEEPALIVES.interval * SERVER_KEEPALIVES.count) * 1000;
+/** client_connection_check_interval (PostgreSQL 14+): a long statement notices a vanished client. */
+const CLIENT_CHECK_INTERVAL_MS = 10_000;
 const CLIENT_KEEPALIVE_DELAY_MS = 10_000;
 const ATTEMPT_TIMEOUT_MS = 10_000;
 const FIRST_DELAY_MS = 250;
@@ -40,6 +48,8 @@ export function sessionSetupSql(config: Pick<Config, 'migrationLockTimeoutMs'>):
     `SET tcp_keepalives_idle = ${SERVER_KEEPALIVES.idle}`,
     `SET tcp_keepalives_interval = ${SERVER_KEEPALIVES.interval}`,
     `SET tcp_keepalives_count = ${SERVER_KEEPALIVES.count}`,
+    `SET tcp_user_timeout = ${SERVER_USER_TIMEOUT_MS}`,
+    `SELECT set_config('client_connection_check_interval', '${CLIENT_CHECK_INTERVAL_MS}', false) WHERE current_setting('server_version_num')::int >= 140000`,
   ];
   if (config.migrationLockTimeoutMs !== undefined) sets.push(`SET lock_timeout = ${Math.round(config.migrationLockTimeoutMs)}`);
   return sets.join(';\n');
@@ -121,20 +131,31 @@ function wantsFallback(mode: ConnectionSettings['sslmode'], err: unknown): boole
   return false;
 }
 
-async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['ssl'], timeoutMs: number): Promise<Session> {
+/** Opens a client to the same server with the same settings: the main session, or a side check (`purpose`). */
+type OpenClient = (timeoutMs: number, purpose?: string) => pg.Client;
+
+function clientOpener(config: Config, ssl: pg.ClientConfig['ssl']): OpenClient {
   const c = config.connection;
-  const client = new pg.Client({
-    host: c.host,
-    port: c.port,
-    user: c.user,
-    password: c.password ?? undefined,
-    database: c.database,
-    ssl,
-    application_name: applicationName(config.hostname),
-    keepAlive: true,
-    keepAliveInitialDelayMillis: CLIENT_KEEPALIVE_DELAY_MS,
-    connectionTimeoutMillis: Math.min(timeoutMs, c.connectTimeoutMs ?? timeoutMs),
-  });
+  return (timeoutMs, purpose) =>
+    new pg.Client({
+      host: c.host,
+      port: c.port,
+      user: c.user,
+      password: c.password ?? undefined,
+      database: c.database,
+      ssl,
+      // Side checks get a name of their own so nobody mistakes them for the runner's session.
+      application_name: purpose ? `pgshift-${purpose}@${config.hostname}`.slice(0, 63) : applicationName(config.hostname),
+      keepAlive: true,
+      keepAliveInitialDelayMillis: CLIENT_KEEPALIVE_DELAY_MS,
+      connectionTimeoutMillis: Math.min(timeoutMs, c.connectTimeoutMs ?? timeoutMs),
+    });
+}
+
+async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['ssl'], timeoutMs: number): Promise<Session> {
+  const open = clientOpener(config, ssl);
+  const client = open(timeoutMs);
+  const busySince = trackQueries(client);
   let lost: Error | undefined;
   client.on('error', (err) => {
     lost = err;
@@ -149,7 +170,11 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
     const setup = sessionSetupSql(config);
     const results = (await client.query(`${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version`)) as unknown as pg.QueryResult[];
     const row = results[results.length - 1]?.rows[0] as { pid: number; version: number };
-    return { client, pid: row.pid, serverVersion: row.version, resetSql: `RESET ALL;\n${setup}`, lost: () => lost };
+    const session: Session = { client, pid: row.pid, serverVersion: row.version, resetSql: `RESET ALL;\n${setup}`, lost: () => lost };
+    // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
+    if ((client as unknown as { processID: number | null }).processID !== row.pid) await requireSessionPooling(session, config, open, log);
+    watchSession(session, open, busySince, log);
+    return session;
   } catch (err) {
     await client.end().catch(() => {});
     throw err;
@@ -174,8 +199,8 @@ export function sslOptions(c: ConnectionSettings): SslChoice {
     case 'prefer':
       return { first: noVerify, fallback: false };
     case 'require':
-      // libpq: with a root certificate given, require behaves as verify-ca.
-      return { first: c.sslrootcert ? verifying(c, false, clientCert) : noVerify };
+      // libpq: when a root certificate is given, or ~/.postgresql/root.crt exists, require behaves as verify-ca.
+      return { first: c.sslrootcert || existsSync(defaultPath('root.crt')) ? verifying(c, false, clientCert) : noVerify };
     case 'verify-ca':
       return { first: verifying(c, false, clientCert) };
     case 'verify-full':
@@ -189,32 +214,38 @@ function verifying(c: ConnectionSettings, checkHost: boolean, clientCert: object
     rejectUnauthorized: true,
     ...(ca ? { ca } : {}),
     ...clientCert,
-    ...(checkHost ? { servername: c.host } : { checkServerIdentity: () => undefined }),
+    // pg hands tls.connect the host (and SNI for names, not addresses), which verify-full checks.
+    ...(checkHost ? {} : { checkServerIdentity: () => undefined }),
   };
 }
 
 function rootCertificates(c: ConnectionSettings): string | undefined {
   if (c.sslrootcert === 'system') return undefined;
-  const path = c.sslrootcert ?? join(homedir(), '.postgresql', 'root.crt');
+  const path = c.sslrootcert ?? defaultPath('root.crt');
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConnectError(
-      `sslmode=${c.sslmode} needs the server's root certificate, but ${path} cannot be read (${(err as NodeJS.ErrnoException).code}); set PGSSLROOTCERT or sslrootcert=<file>, or sslrootcert=system for the system CAs`,
-      { cause: err },
-    );
+    // A missing file will not appear by waiting: a configuration problem (exit 3), not a retry.
+    throw new ConfigError([
+      `PGSSLROOTCERT / sslrootcert: sslmode=${c.sslmode} needs the server's root certificate, but ${path} cannot be read (${(err as NodeJS.ErrnoException).code}); set PGSSLROOTCERT or sslrootcert=<file>, or sslrootcert=system for the system CAs`,
+    ]);
   }
 }
 
 function clientCertificate(c: ConnectionSettings): { cert?: string; key?: string } {
-  const certPath = c.sslcert ?? join(homedir(), '.postgresql', 'postgresql.crt');
-  const keyPath = c.sslkey ?? join(homedir(), '.postgresql', 'postgresql.key');
+  const certPath = c.sslcert ?? defaultPath('postgresql.crt');
+  const keyPath = c.sslkey ?? defaultPath('postgresql.key');
   if (!c.sslcert && !existsSync(certPath)) return {};
   try {
     return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
   } catch (err) {
-    throw new ConnectError(`cannot read the client certificate or key (${certPath}, ${keyPath}): ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+    throw new ConfigError([`PGSSLCERT / PGSSLKEY (sslcert / sslkey): cannot read the client certificate or key (${certPath}, ${keyPath}): ${(err as NodeJS.ErrnoException).code}`]);
   }
+}
+
+/** libpq's default place for TLS files: ~/.postgresql/<name>. */
+function defaultPath(name: string): string {
+  return join(homedir(), '.postgresql', name);
 }
 
 /**
@@ -241,4 +272,193 @@ export function cancelRunningQuery(session: Session, c: ConnectionSettings): Pro
     });
     socket.on('close', done);
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A session that died without a word. The server ends a vanished client's session (and its lock)
+// through tcp_keepalives_* and tcp_user_timeout. The client cannot rely on TCP for that: Node sets
+// no TCP_KEEPINTVL/TCP_KEEPCNT (Linux's 75 s × 9 apply after the first probe), nor
+// TCP_USER_TIMEOUT, and a middlebox that stops forwarding still acknowledges every packet. So a
+// watchdog asks the server, on a second short connection, about a reply that is overdue.
+
+/** How often the watchdog looks, and how long a query must have waited before it does. */
+const WATCH_EVERY_MS = 10_000;
+/** One probe's bound: connect, ask pg_stat_activity, done. */
+const PROBE_TIMEOUT_MS = 5_000;
+/** Probes in a row that cannot reach the server before the session is declared dead. */
+const UNREACHABLE_LIMIT = 3;
+
+type Probe =
+  | { kind: 'active' | 'unknown' }
+  | { kind: 'gone' }
+  /** The server shows our session idle since `since` while we wait for a reply. */
+  | { kind: 'waiting'; since: string }
+  /** Idle since the same moment at two probes in a row: the query or its reply was lost. */
+  | { kind: 'stalled'; since: string }
+  | { kind: 'unreachable'; reason: string };
+
+/** Wraps client.query to note since when a query has been waiting for its reply (undefined: none is). */
+function trackQueries(client: pg.Client): () => number | undefined {
+  let pending = 0;
+  let since: number | undefined;
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const settle = () => {
+    pending -= 1;
+    since = pending > 0 ? Date.now() : undefined;
+  };
+  Object.assign(client, {
+    query: (...args: unknown[]) => {
+      const result = query(...args);
+      if (result instanceof Promise) {
+        pending += 1;
+        since ??= Date.now();
+        result.then(settle, settle);
+      }
+      return result;
+    },
+  });
+  return () => since;
+}
+
+function watchSession(session: Session, open: OpenClient, busySince: () => number | undefined, log: Logger): void {
+  let watched: number | undefined;
+  let idleSince: string | undefined;
+  let unreachable = 0;
+  let probing = false;
+  const timer = setInterval(() => {
+    const since = busySince();
+    if (since !== watched) {
+      watched = since;
+      idleSince = undefined;
+      unreachable = 0;
+    }
+    if (since === undefined || Date.now() - since < WATCH_EVERY_MS || probing) return;
+    probing = true;
+    void probe(session.pid, open, idleSince)
+      .then((p) => {
+        if (busySince() !== since) return; // the reply came meanwhile
+        const waitedS = Math.round((Date.now() - since) / 1000);
+        idleSince = p.kind === 'waiting' ? p.since : undefined;
+        unreachable = p.kind === 'unreachable' ? unreachable + 1 : 0;
+        log.debug({ event: 'db.watchdog', pid: session.pid, probe: p.kind, waitedMs: Date.now() - since }, 'waiting for the server');
+        if (p.kind === 'gone') declareDead(session, `PostgreSQL no longer has this session (pid ${session.pid}): it was terminated, or the server restarted`, log);
+        if (p.kind === 'stalled') declareDead(session, `no reply for ${waitedS}s while the server shows this session (pid ${session.pid}) idle since ${p.since}: the network dropped the connection without closing it`, log);
+        if (p.kind === 'unreachable' && unreachable >= UNREACHABLE_LIMIT) declareDead(session, `no reply for ${waitedS}s and the server cannot be reached (${p.reason})`, log);
+      })
+      .finally(() => (probing = false));
+  }, WATCH_EVERY_MS);
+  timer.unref();
+  session.client.once('end', () => clearInterval(timer));
+}
+
+/** The socket under a pg.Client (not in pg's public types). */
+function socketOf(client: pg.Client): Socket {
+  return (client as unknown as { connection: { stream: Socket } }).connection.stream;
+}
+
+function declareDead(session: Session, reason: string, log: Logger): void {
+  log.error({ event: 'db.connection.dead', pid: session.pid, reason }, 'the database connection is dead; closing it');
+  socketOf(session.client).destroy(Object.assign(new Error(`the connection to the database is dead: ${reason}`), { code: CONNECTION_DEAD }));
+}
+
+async function probe(pid: number, open: OpenClient, idleSince: string | undefined): Promise<Probe> {
+  const side = open(PROBE_TIMEOUT_MS, 'check');
+  side.on('error', () => {});
+  let connected = false;
+  const timer = setTimeout(() => socketOf(side).destroy(new Error(`no answer within ${PROBE_TIMEOUT_MS}ms`)), PROBE_TIMEOUT_MS);
+  try {
+    await side.connect();
+    connected = true;
+    const { rows } = await side.query<{ state: string | null; since: string | null }>('SELECT state, state_change::text AS since FROM pg_stat_activity WHERE pid = $1', [pid]);
+    const row = rows[0];
+    if (!row) return { kind: 'gone' };
+    // null: not ours to see; 'disabled': track_activities is off. Neither tells anything.
+    if (row.state === null || row.state === 'disabled') return { kind: 'unknown' };
+    if (row.state === 'active' || row.state === 'fastpath function call') return { kind: 'active' };
+    const since = row.since ?? '';
+    if (since !== idleSince) return { kind: 'waiting', since };
+    // Free the lock now rather than when the server's keepalives give up on the dead socket.
+    await side.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => {});
+    return { kind: 'stalled', since };
+  } catch (err) {
+    // A server that answered at all (even "too many connections") is reachable: no verdict.
+    if (connected || err instanceof pg.DatabaseError) return { kind: 'unknown' };
+    return { kind: 'unreachable', reason: reasonOf(err) };
+  } finally {
+    clearTimeout(timer);
+    if (connected) void side.end().catch(() => {});
+    else socketOf(side).destroy();
+  }
+}
+
+/**
+ * The error to throw when `err` means the session is gone (exit 4: retry later), else undefined.
+ * `during` says what was under way, e.g. "applying 0003_x.sql".
+ */
+export function connectionLost(err: unknown, during: string): ConnectError | undefined {
+  if (!isConnectionLost(err)) return undefined;
+  return new ConnectError(
+    `lost the connection to the database while ${during}: ${reasonOf(err)}. ` +
+      'A file and its history row commit together, so the next run finds it applied or pending, never half of it ' +
+      '(a no-transaction file is reported unfinished); the server released the migration lock with the session. Run again.',
+    { cause: err },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Poolers. In transaction (or statement) pooling mode a pooler hands each transaction to whichever
+// server session is free: our session-level advisory lock and SETs would stay behind on a session
+// someone else then uses. Refused, with the way out.
+
+const POOL_CHECK_MS = 3_000;
+
+class Timeout extends Error {}
+
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Timeout()), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function backendPid(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return rows[0]!.pid;
+}
+
+/**
+ * Holds a transaction open on a second connection (in transaction mode the pooler gives it the
+ * server session we just released, most recently used first) and checks that our session still
+ * reaches its own backend. Session pooling passes; transaction and statement pooling are refused.
+ */
+async function requireSessionPooling(session: Session, config: Config, open: OpenClient, log: Logger): Promise<void> {
+  log.info({ event: 'db.pooler', pid: session.pid }, 'connected through a connection pooler; checking that it keeps this session on one server connection');
+  const side = open(POOL_CHECK_MS, 'check');
+  side.on('error', () => {});
+  try {
+    try {
+      await within(POOL_CHECK_MS, side.connect().then(() => side.query('BEGIN')));
+    } catch (err) {
+      if (err instanceof pg.DatabaseError) throw poolingRefused(config, `it refused a transaction block (${err.message}): statement pooling`);
+      // Session pooling with a full pool makes the second connection wait: nothing proven either way.
+      log.warn({ event: 'db.pooler.unverified', reason: reasonOf(err) }, 'could not verify the pooling mode; make sure the pooler uses session pooling');
+      return;
+    }
+    const pid = await within(POOL_CHECK_MS, backendPid(session.client)).catch((err: unknown) => {
+      if (err instanceof Timeout) return undefined; // waiting for a free server session: not ours to keep
+      throw err;
+    });
+    if (pid !== session.pid) {
+      throw poolingRefused(config, pid === undefined ? 'the session had to wait for a free server connection between two transactions' : `the backend changed from pid ${session.pid} to ${pid} between two transactions`);
+    }
+    log.info({ event: 'db.pooler.session' }, 'the pooler keeps this session on one server connection (session pooling)');
+  } finally {
+    socketOf(side).destroy();
+  }
+}
+
+function poolingRefused(config: Config, evidence: string): ConfigError {
+  const source = config.connection.source === 'defaults' ? 'the connection settings' : config.connection.source;
+  return new ConfigError([
+    `${source}: points at a connection pooler in transaction or statement pooling mode (${evidence}). pgshift holds a session-level advisory lock for the whole run, which such a pooler would silently hand to other clients: connect directly or use session pooling (PgBouncer: pool_mode = session)`,
+  ]);
 }

@@ -29,6 +29,40 @@ export function isTransient(err: unknown): boolean {
   return TRANSIENT_MESSAGES.some((re) => re.test(message));
 }
 
+/** The code of the error the connection watchdog (connect.ts) destroys a dead session's socket with. */
+export const CONNECTION_DEAD = 'PGSHIFT_CONNECTION_DEAD';
+
+const LOST_NODE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', CONNECTION_DEAD]);
+// 57P01-57P03 shutdown/crash/cannot connect now, 57P05 idle_session_timeout, 25P03
+// idle_in_transaction_session_timeout: each ends the session.
+const LOST_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P05', '25P03']);
+const LOST_MESSAGES = [/connection terminated/i, /not queryable/i, /client was closed/i];
+
+/**
+ * True when `err` means the session itself is gone (server shut down or crashed, socket reset or
+ * timed out, driver closed): not the migration's fault, and healed by running again later.
+ */
+export function isConnectionLost(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown };
+  if (e === null || typeof e !== 'object') return false;
+  if (e.severity === 'FATAL' || e.severity === 'PANIC') return true;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (code) return LOST_NODE_CODES.has(code) || LOST_SQLSTATES.has(code) || code.startsWith('08');
+  const message = typeof e.message === 'string' ? e.message : '';
+  return LOST_MESSAGES.some((re) => re.test(message));
+}
+
+/** Node's codes for a server certificate that does not chain to the trusted roots. */
+const UNTRUSTED_CERT_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
 /** What to tell a person whose login or TLS handshake was refused (not retried). */
 export function describeConnectError(err: unknown): string {
   const e = err as { code?: string; message?: string };
@@ -40,7 +74,16 @@ export function describeConnectError(err: unknown): string {
       return `${message} (the role does not exist or pg_hba.conf refuses this host/user/database)`;
     case '3D000':
       return `${message} (create the database first, or fix POSTGRES_DB / PGDATABASE / the URL path)`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `${message} (sslmode=verify-full checks the host name: connect by a name the server's certificate lists, or use sslmode=verify-ca)`;
+    case 'CERT_HAS_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+      return `${message} (the server's certificate is outside its validity period; renew it on the server)`;
     default:
+      if (e.code && UNTRUSTED_CERT_CODES.has(e.code)) {
+        return `${message} (the server's certificate is not signed by a CA in sslrootcert / PGSSLROOTCERT; point it at the CA that signed the server's certificate)`;
+      }
+      if (/does not support SSL/i.test(message)) return `${message} (the server has ssl=off: enable TLS on the server, or use sslmode=prefer or disable)`;
       return message;
   }
 }

@@ -1,0 +1,141 @@
+// A small TCP proxy for network faults: counts connections, and can stop forwarding without closing
+// anything (no FIN, no RST) — what a hung middlebox or a vanished NAT entry looks like to both ends.
+// `blackhole()` is the userspace half; `dropServerSide()` adds the kernel half with iptables, so the
+// server's own TCP keepalive probes go unanswered as they would across a real network cut.
+import { execFileSync } from 'node:child_process';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+export interface ProxyOptions {
+  targetPort: number;
+  /** @default '127.0.0.1' */
+  targetHost?: string;
+  /** Address the proxy listens on (any 127.x.y.z works on Linux). @default '127.0.0.1' */
+  listenHost?: string;
+  /**
+   * Local address for the proxy's connections to the server, so that iptables rules can single
+   * them out from the test's own connections (the server's pg_hba must admit it). @default unset
+   */
+  upstreamAddress?: string;
+}
+
+export interface Pair {
+  client: Socket;
+  upstream: Socket;
+}
+
+export interface TcpProxy {
+  readonly port: number;
+  readonly host: string;
+  /** Connections accepted so far (each a login attempt through the proxy). */
+  accepted(): number;
+  /** Pairs open now. */
+  pairs(): Pair[];
+  /** Stops forwarding on every connection, open and future; new ones are accepted and then ignored. */
+  blackhole(): void;
+  /** Stops forwarding on the connections open now only; new ones work. */
+  freezeOpen(): void;
+  /** Drops, in the kernel, every packet between `upstreamAddress` and the server (needs iptables and root). */
+  dropServerSide(): void;
+  /** `url` rewritten to go through the proxy. */
+  urlFor(url: string): string;
+  close(): Promise<void>;
+}
+
+export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
+  const targetHost = options.targetHost ?? '127.0.0.1';
+  const listenHost = options.listenHost ?? '127.0.0.1';
+  const open = new Set<Pair>();
+  const frozen = new WeakSet<Pair>();
+  let accepted = 0;
+  let holeEverything = false;
+  const rules: string[][] = [];
+
+  const forward = (from: Socket, to: Socket, pair: Pair) => {
+    from.on('data', (chunk: Buffer) => {
+      if (frozen.has(pair)) return; // swallowed: the sender's kernel saw it acknowledged
+      to.write(chunk);
+    });
+    // A frozen pair never passes a close on: the other end must find out by itself.
+    from.on('end', () => frozen.has(pair) || to.end());
+    from.on('close', () => frozen.has(pair) || to.destroy());
+    from.on('error', () => {});
+  };
+
+  const server: Server = createServer((client) => {
+    accepted += 1;
+    client.on('error', () => {});
+    if (holeEverything) {
+      client.pause();
+      return;
+    }
+    const upstream = connect({ host: targetHost, port: options.targetPort, ...(options.upstreamAddress ? { localAddress: options.upstreamAddress } : {}) });
+    const pair: Pair = { client, upstream };
+    open.add(pair);
+    forward(client, upstream, pair);
+    forward(upstream, client, pair);
+    client.on('close', () => open.delete(pair));
+  });
+  await new Promise<void>((resolve) => server.listen(0, listenHost, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  const freezeOpen = () => {
+    for (const pair of open) {
+      frozen.add(pair);
+      // Stop reading, so the kernel buffers fill and the peers' sends eventually stall, as on a dead path.
+      pair.client.pause();
+      pair.upstream.pause();
+    }
+  };
+
+  return {
+    port,
+    host: listenHost,
+    accepted: () => accepted,
+    pairs: () => [...open],
+    blackhole() {
+      holeEverything = true;
+      freezeOpen();
+    },
+    freezeOpen,
+    dropServerSide() {
+      if (!options.upstreamAddress) throw new Error('dropServerSide needs upstreamAddress');
+      const to = ['-s', options.upstreamAddress, '-d', targetHost, '-p', 'tcp', '--dport', String(options.targetPort), '-j', 'DROP'];
+      const from = ['-s', targetHost, '--sport', String(options.targetPort), '-d', options.upstreamAddress, '-p', 'tcp', '-j', 'DROP'];
+      for (const rule of [to, from]) {
+        execFileSync('iptables', ['-I', 'INPUT', ...rule]);
+        rules.push(rule);
+      }
+    },
+    urlFor(url: string) {
+      const u = new URL(url);
+      u.hostname = listenHost;
+      u.port = String(port);
+      return u.toString();
+    },
+    async close() {
+      for (const rule of rules.splice(0)) {
+        try {
+          execFileSync('iptables', ['-D', 'INPUT', ...rule]);
+        } catch {
+          // already gone
+        }
+      }
+      for (const { client, upstream } of open) {
+        client.destroy();
+        upstream.destroy();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Why iptables rules cannot be added here, or undefined when they can (root with CAP_NET_ADMIN). */
+export function iptablesUnavailable(): string | undefined {
+  try {
+    execFileSync('iptables', ['-S', 'INPUT'], { stdio: 'pipe' });
+    return undefined;
+  } catch (err) {
+    return `iptables is not usable here (${(err as Error).message.split('\n')[0]}); the server-side half of the network cut needs root with CAP_NET_ADMIN`;
+  }
+}
