@@ -30,7 +30,18 @@ export interface LoadResult {
 
 /** Plain filename order, compared as bytes (`0002_…` < `0003_…` < `003_…` < `20251018_…`). */
 export function byName(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  // UTF-16 code units sort like UTF-8 bytes unless both differing units are ≥ 0xD800 (a surrogate
+  // against U+E000–U+FFFF sorts the other way); only then are the bytes compared. Sorting 10,000
+  // names would otherwise encode every name afresh at every comparison.
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
 /** A migration found in the folder: its name in the history table, its path, and what carries its version. */
@@ -132,6 +143,9 @@ function readMigration(candidate: Candidate, problems: string[], warnings: strin
 export function parseMigration(name: string, version: string, path: string, bytes: Buffer, problems: string[], warnings: string[]): MigrationFile | undefined {
   const sql = decode(name, bytes, problems);
   if (sql === undefined) return undefined;
+  // Without a BOM or CRLF the normalized text is the bytes themselves: one hash serves both checksums.
+  const rawChecksum = createHash('sha256').update(bytes).digest('hex');
+  const checksum = needsNormalizing(bytes) ? checksumOf(sql) : rawChecksum;
   const analysis = analyzeSql(sql);
   for (const p of analysis.problems) problems.push(`${name}:${p.line}:${p.column}: ${p.message}`);
   if (analysis.statements.length === 0) warnings.push(`${name}: contains no SQL statements; it will be recorded as applied`);
@@ -140,14 +154,19 @@ export function parseMigration(name: string, version: string, path: string, byte
     name,
     path,
     sql,
-    checksum: checksumOf(sql),
-    rawChecksum: createHash('sha256').update(bytes).digest('hex'),
+    checksum,
+    rawChecksum,
     mode: analysis.mode,
     modeReason: analysis.reason,
     partialRisk: analysis.partialRisk,
     statements: analysis.statements,
     body: analysis.body,
   };
+}
+
+/** A leading UTF-8 BOM or a CR byte: normalize() may change the text. */
+function needsNormalizing(bytes: Buffer): boolean {
+  return (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) || bytes.includes(0x0d);
 }
 
 /** Text as UTF-8 with a leading BOM removed and CRLF → LF, so a Windows checkout isn't "modified". */
