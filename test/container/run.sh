@@ -2,7 +2,7 @@
 # pgshift container tier: builds the real Dockerfile on a real Docker engine and runs the real image
 # and the real docker-compose.yml against a real PostgreSQL. Not part of `npm test`; `.ci/run` calls it.
 #
-#   bash test/container/run.sh                      # everything (~5–15 min; much less when cached)
+#   bash test/container/run.sh                      # everything (~3 min fresh, ~1.5 min cached)
 #   PGSHIFT_CT_ONLY="s2-failing-migration" bash test/container/run.sh   # setup + the named tests
 #   PGSHIFT_CT_KEEP=1 bash test/container/run.sh    # leave the engine and containers up to poke at
 #
@@ -58,6 +58,7 @@ mkdir -p "$CACHE/rootfs"
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgshift-ct.XXXXXX")
+echo "$$" > "$WORK/run.pid"
 SOCK=$WORK/docker.sock
 export DOCKER_HOST=unix://$SOCK
 # Debian's docker CLI (same release as its dockerd) wins over any other docker on PATH.
@@ -71,16 +72,17 @@ PASSED_NAMES=" "
 SUMMARY=()
 TIMINGS=()
 
-# ---- cleanup --------------------------------------------------------------------------------------
-compose_files_all=(-f "$ROOT/docker-compose.yml" -f "$HERE/compose.override.yml")
-compose() {
-    timeout --kill-after=10 "${COMPOSE_TIMEOUT:-300}" docker-compose --ansi never -p "$PROJECT" --project-directory "$ROOT" "$@"
-}
-
-stop_engine() {
-    local pid i
-    pid=$(cat "$WORK/dockerd.launcher.pid" 2> /dev/null || true)
-    [ -n "$pid" ] && kill -0 "$pid" 2> /dev/null || return 0
+# Stops the dockerd started in work folder $1 (by its PID), then any container shim naming that folder.
+stop_engine_of() {
+    local dir=$1 pid i
+    pid=$(cat "$dir/dockerd.launcher.pid" 2> /dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2> /dev/null &&
+        { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2> /dev/null | grep -qF -- "--data-root $dir/data"; then
+        :
+    else
+        pid=""
+    fi
+    [ -n "$pid" ] || { stop_shims_of "$dir"; return 0; }
     log "stopping dockerd (pid $pid)"
     kill -TERM "$pid" 2> /dev/null || true
     for i in $(seq 1 60); do
@@ -92,14 +94,39 @@ stop_engine() {
         kill -KILL "$pid" 2> /dev/null || true
         sleep 1
     fi
-    # Container shims whose command line names this run's private exec-root outlive a killed dockerd;
-    # end exactly those, by PID.
-    local p
+    stop_shims_of "$dir"
+}
+
+# Container shims whose command line names a run's private exec-root outlive a killed dockerd; ends
+# exactly those, by PID.
+stop_shims_of() {
+    local dir=$1 p
     for p in /proc/[0-9]*; do
-        if { tr '\0' ' ' < "$p/cmdline"; } 2> /dev/null | grep -qF -- "$WORK/"; then
+        case "$(cat "$p/comm" 2> /dev/null)" in
+            containerd* | dockerd | runc | docker-proxy) ;;
+            *) continue ;;
+        esac
+        if { tr '\0' ' ' < "$p/cmdline"; } 2> /dev/null | grep -qF -- "$dir/"; then
             kill -KILL "${p#/proc/}" 2> /dev/null || true
         fi
     done
+}
+
+# A run that was killed outright (SIGKILL: no EXIT trap) leaves its work folder, and maybe its dockerd,
+# behind. Clear those of earlier runs whose run.sh is gone; a concurrent run's folder is left alone.
+for stale in "${TMPDIR:-/tmp}"/pgshift-ct.*; do
+    [ -d "$stale" ] && [ -f "$stale/run.pid" ] || continue
+    owner=$(cat "$stale/run.pid" 2> /dev/null || true)
+    if [ -n "$owner" ] && kill -0 "$owner" 2> /dev/null; then continue; fi
+    echo "[ct] clearing $stale, left by an earlier run (pid $owner) that did not finish" >&2
+    stop_engine_of "$stale"
+    remove_tree "$stale"
+done
+
+# ---- cleanup --------------------------------------------------------------------------------------
+compose_files_all=(-f "$ROOT/docker-compose.yml" -f "$HERE/compose.override.yml")
+compose() {
+    timeout --kill-after=10 "${COMPOSE_TIMEOUT:-300}" docker-compose --ansi never -p "$PROJECT" --project-directory "$ROOT" "$@"
 }
 
 # Removes everything this run started: compose projects, labelled containers, the engine (by PID),
@@ -122,7 +149,7 @@ teardown() {
             timeout 90 docker rm -f -v $ids > /dev/null 2>&1
         fi
     fi
-    stop_engine
+    stop_engine_of "$WORK"
     log "removing $WORK"
     remove_tree "$WORK"
 }
@@ -346,9 +373,9 @@ t_standins() {
     pgfs=$(ensure_rootfs postgresql-15 postgresql-15)
 
     start=$(ct_now)
-    docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    timeout 300 docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'CMD ["bash"]' "$minbase" "$DEBIAN_MINBASE" > /dev/null
-    docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    timeout 300 docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'CMD ["bash"]' "$pgfs" "$DEBIAN_PG" > /dev/null
     ok "imported $DEBIAN_MINBASE and $DEBIAN_PG ($(ct_elapsed "$start")s)"
 
@@ -430,7 +457,7 @@ t_image_contents() {
     expect_eq "$(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.title"}}' "$IMAGE")" pgshift "OCI title label"
     expect_eq "$(docker image inspect -f '{{.Config.StopSignal}}' "$IMAGE")" SIGTERM "stop signal"
 
-    local sh=(docker run --rm --network host --entrypoint /bin/sh "$IMAGE" -c)
+    local sh=(timeout 60 docker run --rm --network host --entrypoint /bin/sh "$IMAGE" -c)
     expect_eq "$("${sh[@]}" 'echo "$(id -u):$(id -g)"')" "1000:0" "a container runs as 1000:0"
     expect_match "$("${sh[@]}" 'node --version')" '^v24\.' "Node 24"
     expect_eq "$("${sh[@]}" 'ls -A /app')" "pgshift.mjs" "/app holds only the bundle"
