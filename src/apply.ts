@@ -26,7 +26,7 @@ export interface ApplyOptions {
 }
 
 /** A failure inside one file, with what to record and report. */
-class FileFailure extends Error {
+export class FileFailure extends Error {
   constructor(
     message: string,
     readonly sqlstate: string | undefined,
@@ -57,7 +57,7 @@ export async function applyFiles(files: MigrationFile[], options: ApplyOptions):
   return results;
 }
 
-async function fail(file: MigrationFile, err: unknown, durationMs: number, results: ApplyResult[], options: ApplyOptions, log: Logger): Promise<Error> {
+export async function fail(file: MigrationFile, err: unknown, durationMs: number, results: ApplyResult[], options: ApplyOptions, log: Logger): Promise<Error> {
   if (!(err instanceof FileFailure)) return err as Error;
   // The session is gone: nothing can be recorded, and running again later heals it (exit 4, not 1).
   const lost = err.interrupted ? undefined : connectionLost(err.cause, `applying ${file.name}`);
@@ -145,7 +145,7 @@ async function runStatements(file: MigrationFile, options: ApplyOptions): Promis
 }
 
 /** Runs `fn`; if SIGTERM/SIGINT arrives meanwhile, asks the server to cancel the statement. */
-async function cancellable<T>(options: ApplyOptions, fn: () => Promise<T>): Promise<T> {
+export async function cancellable<T>(options: ApplyOptions, fn: () => Promise<T>): Promise<T> {
   const onAbort = () => void cancelRunningQuery(options.session, options.connection);
   options.signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -155,7 +155,7 @@ async function cancellable<T>(options: ApplyOptions, fn: () => Promise<T>): Prom
   }
 }
 
-function toFailure(file: MigrationFile, err: unknown, source: string, base: number, options: ApplyOptions): FileFailure {
+export function toFailure(file: MigrationFile, err: unknown, source: string, base: number, options: ApplyOptions): FileFailure {
   if (err instanceof MigratorError) return new FileFailure(err.message, undefined, true, { cause: err });
   const e = err as PgErrorLike;
   const interrupted = options.signal.aborted;

@@ -14,6 +14,8 @@ export interface CliArgs {
   to?: string;
   /** `--docker [NAME]`: connect to a running PostgreSQL container ('' = find the one). */
   docker?: string;
+  /** `up --single-transaction`: all pending files in one transaction. */
+  singleTransaction?: true;
 }
 
 const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'wait', 'await', 'help', 'version'];
@@ -34,6 +36,7 @@ export function parseCli(argv: string[]): CliArgs {
         json: { type: 'boolean' },
         strict: { type: 'boolean' },
         to: { type: 'string' },
+        'single-transaction': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -53,6 +56,10 @@ export function parseCli(argv: string[]): CliArgs {
   if (values.to !== undefined) {
     if (command !== 'baseline') throw new UsageError('--to goes with `baseline`');
     cli.to = values.to;
+  }
+  if (values['single-transaction']) {
+    if (command !== 'up') throw new UsageError('--single-transaction goes with `up`');
+    cli.singleTransaction = true;
   }
   return cli;
 }
@@ -93,7 +100,7 @@ function chooseCommand(first: string | undefined, values: { help?: boolean; vers
 export function helpText(version: string): string {
   return `pgshift ${version} — applies plain-SQL PostgreSQL migrations at deploy time
 
-Usage: pgshift [command] [--json] [--strict]
+Usage: pgshift [command] [--json] [--strict] [--single-transaction]
 
 Commands:
   (none), up          apply pending migrations
@@ -109,6 +116,9 @@ Commands:
 Options:
   --json              one machine-readable document on stdout (logs move to stderr)
   --strict            missing and out-of-order files are errors
+  --single-transaction
+                      up: all pending files in ONE transaction, all or nothing; a file that
+                      cannot run in a transaction is refused before anything runs (exit 6)
   --docker [NAME]     laptops: connect to a running PostgreSQL container (by name, or the only one),
                       with its POSTGRES_* settings and published port, found through the docker CLI
   -h, --help          this text

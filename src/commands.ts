@@ -12,6 +12,7 @@ import { acceptChecksum, deleteRow, ensureHistoryTable, historyExists, historyTa
 import { lockKey, withLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
+import { applyInOneTransaction } from './single-transaction.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
 import { loadMigrations, byName } from './source.js';
 import type { ApplyResult, MigrationFile, Plan } from './types.js';
@@ -143,7 +144,8 @@ async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: 
   if (plan.toApply.length) ctx.log.info({ event: 'run.start', pending: plan.toApply.length }, 'applying pending migrations');
   let results: ApplyResult[] = [];
   try {
-    results = await applyFiles(plan.toApply, {
+    const apply = ctx.args.singleTransaction ? applyInOneTransaction : applyFiles;
+    results = await apply(plan.toApply, {
       session,
       table: t,
       connection: ctx.config.connection,
