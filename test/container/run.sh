@@ -634,9 +634,15 @@ t_s5_compose() {
     expect_eq "$(docker inspect -f '{{.State.Health.Status}}' "$pg")" healthy "postgres is healthy (pg_isready healthcheck)"
     expect_eq "$(docker inspect -f '{{.State.ExitCode}}' "$mig")" 0 "migrate exited 0"
     expect_match "$(cat "$LOGS/compose-app.out")" "^ *$n\$" "app read $n applied migrations from kb.schema_migrations"
-    local mig_done app_start
-    mig_done=$(date -d "$(docker inspect -f '{{.State.FinishedAt}}' "$mig")" +%s.%N)
-    app_start=$(date -d "$(docker inspect -f '{{.State.StartedAt}}' "$app")" +%s.%N)
+    local pg_start mig_start mig_done app_start
+    at() { date -d "$(docker inspect -f "{{.State.$2}}" "$1")" +%s.%N; }
+    pg_start=$(at "$pg" StartedAt)
+    mig_start=$(at "$mig" StartedAt)
+    mig_done=$(at "$mig" FinishedAt)
+    app_start=$(at "$app" StartedAt)
+    # Docker runs the first healthcheck one interval (2 s) after the start: migrate starting later than
+    # that shows compose waited for "healthy" rather than just for "started".
+    expect_lt "$(awk -v a="$pg_start" 'BEGIN { printf "%.3f", a + 1.9 }')" "$mig_start" "migrate started only once postgres could be healthy (>= 1 healthcheck interval after it)"
     expect_lt "$mig_done" "$app_start" "app started only after migrate finished"
     no_password_in "$LOGS/compose-migrate.out"
     compose "${files[@]}" down -v -t 10 > "$LOGS/compose-down.log" 2>&1 || die "docker-compose down failed"
