@@ -6,7 +6,7 @@ import { sleep, throwIfAborted } from './abort.js';
 import type { ConnectionSettings } from './config.js';
 import { cancelRunningQuery, connectionLost, type Session } from './connect.js';
 import { InterruptedError, MigrationFailedError, MigratorError } from './errors.js';
-import { appliedRowSql, markStarted, recordApplied, recordFailure, type HistoryTable } from './history.js';
+import { appliedRowSql, markStarted, recordApplied, recordFailure, recordUnfinished, type HistoryTable } from './history.js';
 import type { Logger } from './logger.js';
 import { describeQueryError, formatQueryError, type PgErrorLike } from './pg-errors.js';
 import type { ApplyResult, MigrationFile, TransactionMode } from './types.js';
@@ -27,13 +27,16 @@ export interface ApplyOptions {
 
 /** A failure inside one file, with what to record and report. */
 export class FileFailure extends Error {
+  /** Statements of a no-transaction file had already taken effect: the file is partly applied. */
+  readonly partial: boolean;
   constructor(
     message: string,
     readonly sqlstate: string | undefined,
     readonly interrupted: boolean,
-    options: { cause: unknown },
+    options: { cause: unknown; partial?: boolean },
   ) {
     super(message, options);
+    this.partial = options.partial ?? false;
   }
 }
 
@@ -42,7 +45,8 @@ export async function applyFiles(files: MigrationFile[], options: ApplyOptions):
   for (const file of files) {
     throwIfAborted(options.signal);
     const log = options.log.child({ file: file.name });
-    log.info({ event: 'migration.start', mode: file.mode, checksum: file.checksum }, 'applying migration');
+    log.info({ event: 'migration.start', mode: file.mode, reason: file.modeReason, checksum: file.checksum }, 'applying migration');
+    if (file.partialRisk) log.warn({ event: 'migration.partial_risk', reason: file.modeReason }, 'runs statement by statement outside a transaction: a failure halfway leaves it partly applied');
     const started = performance.now();
     try {
       const mode = await applyWithRetries(file, options, log);
@@ -66,11 +70,14 @@ export async function fail(file: MigrationFile, err: unknown, durationMs: number
     return lost;
   }
   const failed: ApplyResult = { name: file.name, status: 'failed', mode: file.mode, durationMs, checksum: file.checksum, error: err.message };
-  await recordFailure(options.session.client, options.table, file, err.message, durationMs).catch((e: unknown) =>
+  // A partly applied file must not be re-run blindly from its first statement: it stays unfinished
+  // (the next run refuses with the remedy) instead of failed (retried).
+  const record = err.partial ? recordUnfinished : recordFailure;
+  await record(options.session.client, options.table, file, err.message, durationMs).catch((e: unknown) =>
     log.error({ event: 'history.write.failed', err: e }, 'could not record the failure in the history table'),
   );
   if (err.interrupted && options.signal.reason instanceof InterruptedError) {
-    log.warn({ event: 'migration.interrupted', durationMs }, `migration interrupted; ${file.mode === 'no-transaction' ? 'statements before the interrupted one stay applied' : 'rolled back'}`);
+    log.warn({ event: 'migration.interrupted', durationMs, partial: err.partial }, err.partial ? 'migration interrupted; the statements before the interrupted one stay applied: recorded as unfinished' : 'migration interrupted and rolled back');
     return options.signal.reason;
   }
   log.error({ event: 'migration.failed', durationMs, sqlstate: err.sqlstate, err: { message: err.message } }, 'migration failed');
@@ -82,7 +89,8 @@ async function applyWithRetries(file: MigrationFile, options: ApplyOptions, log:
     try {
       return await applyOnce(file, options, log);
     } catch (err) {
-      const retryable = err instanceof FileFailure && err.sqlstate === '55P03' && options.lockTimeoutSet && file.mode !== 'no-transaction';
+      // Safe to retry only when nothing of the file took effect.
+      const retryable = err instanceof FileFailure && err.sqlstate === '55P03' && options.lockTimeoutSet && !err.partial;
       if (!retryable || attempt > options.lockRetries) throw err;
       const delayMs = Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       log.warn({ event: 'migration.lock_timeout', attempt, nextDelayMs: Math.round(delayMs) }, 'a lock was not granted within MIGRATION_LOCK_TIMEOUT; rolled back, retrying');
@@ -129,19 +137,51 @@ async function runStatements(file: MigrationFile, options: ApplyOptions): Promis
   const { client } = options.session;
   const started = performance.now();
   await markStarted(client, options.table, file, options.runner);
+  let done = 0;
   for (const statement of file.statements) {
     try {
       throwIfAborted(options.signal);
-      await cancellable(options, () => client.query(statement.text));
+      await runStatement(statement.text, options);
+      if (tookEffect(client, statement.text)) done += 1;
     } catch (err) {
       if (client.getTransactionStatus?.() !== 'I') await client.query('ROLLBACK').catch(() => {});
-      const failure = toFailure(file, err, file.sql, statement.start, options);
-      const leftovers = await invalidIndexes(client).catch(() => []);
+      const failure = toFailure(file, err, file.sql, statement.start, options, { partial: done > 0, statementCount: file.statements.length, done });
+      const leftovers = await leftoverIndexes(client, file).catch(() => []);
       throw leftovers.length ? withLeftovers(failure, leftovers) : failure;
     }
   }
+  // `CREATE INDEX CONCURRENTLY IF NOT EXISTS` skips an INVALID index a failed run left behind:
+  // the file would "succeed" while the index is unusable.
+  const leftovers = await leftoverIndexes(client, file);
+  if (leftovers.length) {
+    throw new FileFailure(`${file.name}: ran to the end, but an index it builds is INVALID\n${leftoverAdvice(leftovers)}`, undefined, false, { cause: undefined, partial: true });
+  }
   await recordApplied(client, options.table, file, performance.now() - started);
   await client.query(options.session.resetSql);
+}
+
+const CONCURRENTLY = /\bconcurrently\b/i;
+const SESSION_ONLY = /^(set|reset)\b/i;
+
+/**
+ * Whether a statement that just succeeded left a durable change: it committed (the session is idle,
+ * not inside the file's own BEGIN … COMMIT, whose work a failure rolls back) and was not a SET.
+ */
+function tookEffect(client: pg.Client, text: string): boolean {
+  return client.getTransactionStatus?.() === 'I' && !SESSION_ONLY.test(text);
+}
+
+/**
+ * One statement of a no-transaction file. MIGRATION_LOCK_TIMEOUT guards against queuing traffic
+ * behind an ACCESS EXCLUSIVE lock; a CONCURRENTLY build takes no such lock but waits for older
+ * transactions under the same lock_timeout, so it runs without one.
+ */
+async function runStatement(text: string, options: ApplyOptions): Promise<void> {
+  const { client } = options.session;
+  const lift = options.lockTimeoutSet && CONCURRENTLY.test(text);
+  if (lift) await client.query('SET lock_timeout = 0');
+  await cancellable(options, () => client.query(text));
+  if (lift) await client.query('RESET lock_timeout');
 }
 
 /** Runs `fn`; if SIGTERM/SIGINT arrives meanwhile, asks the server to cancel the statement. */
@@ -155,13 +195,24 @@ export async function cancellable<T>(options: ApplyOptions, fn: () => Promise<T>
   }
 }
 
-export function toFailure(file: MigrationFile, err: unknown, source: string, base: number, options: ApplyOptions): FileFailure {
-  if (err instanceof MigratorError) return new FileFailure(err.message, undefined, true, { cause: err });
+export interface Progress {
+  partial: boolean;
+  statementCount: number;
+  done: number;
+}
+
+export function toFailure(file: MigrationFile, err: unknown, source: string, base: number, options: ApplyOptions, progress?: Progress): FileFailure {
+  const partial = progress?.partial ?? false;
+  const where = progress?.partial ? `\n${progress.done} of ${progress.statementCount} statements had taken effect before this one` : '';
+  if (err instanceof MigratorError) return new FileFailure(`${err.message}${where}`, undefined, true, { cause: err, partial });
   const e = err as PgErrorLike;
   const interrupted = options.signal.aborted;
   const report = describeQueryError(e, source, base);
+  if (e.code === '25001' && file.mode === 'no-transaction') {
+    report.hint = 'the file already runs statement by statement; remove the BEGIN … COMMIT around this statement: it cannot run inside a transaction block';
+  }
   const text = interrupted ? `interrupted by ${signalName(options)}: ${e.message}` : formatQueryError(file.name, report);
-  return new FileFailure(text, e.code, interrupted, { cause: err });
+  return new FileFailure(`${text}${where}`, e.code, interrupted, { cause: err, partial });
 }
 
 function signalName(options: ApplyOptions): string {
@@ -183,5 +234,15 @@ export function leftoverAdvice(indexes: string[]): string {
 }
 
 function withLeftovers(f: FileFailure, indexes: string[]): FileFailure {
-  return new FileFailure(`${f.message}\n${leftoverAdvice(indexes)}`, f.sqlstate, f.interrupted, { cause: f.cause });
+  return new FileFailure(`${f.message}\n${leftoverAdvice(indexes)}`, f.sqlstate, f.interrupted, { cause: f.cause, partial: f.partial });
+}
+
+/** INVALID indexes this file names (a CONCURRENTLY build that failed, now or in an earlier run). */
+async function leftoverIndexes(client: pg.Client, file: MigrationFile): Promise<string[]> {
+  if (!CONCURRENTLY.test(file.sql)) return [];
+  const text = file.sql.toLowerCase();
+  return (await invalidIndexes(client)).filter((qualified) => {
+    const bare = qualified.split('.').pop()!.replace(/^"|"$/g, '').toLowerCase();
+    return text.includes(bare);
+  });
 }

@@ -8,7 +8,7 @@ import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
 import { applicationName, connect, connectionLost, describeTarget, type Session } from './connect.js';
 import { LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
-import { acceptChecksum, deleteRow, ensureHistoryTable, historyExists, historyTable, readHistory, recordApplied, type HistoryTable } from './history.js';
+import { acceptChecksum, deleteRow, ensureHistoryTable, historyColumns, historyTable, readHistory, recordApplied, type HistoryTable } from './history.js';
 import { lockKey, withLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
@@ -98,7 +98,9 @@ async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: Hist
 /** Reads history without creating anything (status, plan, validate, await). */
 async function readOnlyPlan(ctx: Context, session: Session, files: MigrationFile[]): Promise<Plan> {
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
-  const rows = (await historyExists(session.client, t)) ? await readHistory(session.client, t) : [];
+  const columns = await historyColumns(session.client, t);
+  if (columns && !columns.includes('filename')) throw new PlanRejectedError([`${t.display} exists but has no filename column: it is not a migration history table; set MIGRATIONS_SCHEMA/MIGRATIONS_TABLE to another name`]);
+  const rows = columns ? await readHistory(session.client, t, columns) : [];
   return enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
 }
 

@@ -62,23 +62,37 @@ export async function ensureHistoryTable(client: pg.Client, t: HistoryTable): Pr
 }
 
 interface RawRow {
-  id: number;
+  id: number | null;
   filename: string;
-  applied_at: string;
+  applied_at: string | null;
   checksum: string | null;
   execution_time_ms: number | null;
   success: boolean;
   error_message: string | null;
 }
 
-export async function readHistory(client: pg.Client, t: HistoryTable): Promise<HistoryRow[]> {
+/**
+ * All rows, oldest first. `columns` are the table's columns when it may be an older table not yet
+ * adopted (read-only commands don't alter it): what it lacks reads as NULL (success as true).
+ */
+export async function readHistory(client: pg.Client, t: HistoryTable, columns?: string[]): Promise<HistoryRow[]> {
+  const has = (c: string) => !columns || columns.includes(c);
+  const pick = (c: string, expr: string, missing: string) => (has(c) ? `${expr} AS ${c}` : `${missing} AS ${c}`);
   const { rows } = await client.query<RawRow>(
-    `SELECT id, filename, applied_at::text AS applied_at, checksum, execution_time_ms, success, error_message FROM ${t.sql} ORDER BY id`,
+    `SELECT ${[
+      pick('id', 'id', 'NULL::int'),
+      'filename',
+      pick('applied_at', 'applied_at::text', 'NULL::text'),
+      pick('checksum', 'checksum', 'NULL::text'),
+      pick('execution_time_ms', 'execution_time_ms', 'NULL::int'),
+      pick('success', 'success', 'true'),
+      pick('error_message', 'error_message', 'NULL::text'),
+    ].join(', ')} FROM ${t.sql} ORDER BY ${has('id') ? 'id' : 'filename'}`,
   );
-  return rows.map((r) => ({
-    id: r.id,
+  return rows.map((r, i) => ({
+    id: r.id ?? i + 1,
     filename: r.filename,
-    appliedAt: r.applied_at,
+    appliedAt: r.applied_at ?? '',
     checksum: r.checksum,
     executionTimeMs: r.execution_time_ms,
     success: r.success,
@@ -86,10 +100,15 @@ export async function readHistory(client: pg.Client, t: HistoryTable): Promise<H
   }));
 }
 
-/** Does the table exist yet? (`status`, `await` and `validate` read without creating it.) */
-export async function historyExists(client: pg.Client, t: HistoryTable): Promise<boolean> {
-  const { rows } = await client.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [t.sql]);
-  return rows[0]?.ok === true;
+/** The table's columns, or undefined when it does not exist yet (status, plan, validate, await read without creating it). */
+export async function historyColumns(client: pg.Client, t: HistoryTable): Promise<string[] | undefined> {
+  const { rows } = await client.query<{ columns: string[] | null }>(
+    `SELECT (SELECT array_agg(a.attname::text) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
+    [t.schema, t.table],
+  );
+  return rows[0]?.columns ?? undefined;
 }
 
 /**
@@ -123,6 +142,11 @@ export function recordFailure(client: pg.Client, t: HistoryTable, file: Migratio
 
 export function recordApplied(client: pg.Client, t: HistoryTable, file: MigrationFile, ms: number | null): Promise<void> {
   return writeRow(client, t, file.name, file.checksum, ms === null ? null : Math.round(ms), true, null);
+}
+
+/** A no-transaction file that stopped partway: some statements took effect. Refused until repaired. */
+export function recordUnfinished(client: pg.Client, t: HistoryTable, file: MigrationFile, message: string, ms: number): Promise<void> {
+  return writeRow(client, t, file.name, file.checksum, Math.round(ms), false, `${UNFINISHED_PREFIX}stopped partway; ${message}`);
 }
 
 /** Marks a no-transaction file as started, before its first statement runs. */

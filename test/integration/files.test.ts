@@ -155,13 +155,16 @@ describe('errors point at the line', () => {
     expect(r2.stdout).toContain('0001_nt.sql:4:11: ERROR 42703: column "nosuch" does not exist');
   });
 
-  it('hints at no-transaction mode for 25001 (a refused statement inside the file\'s own BEGIN … COMMIT)', async () => {
+  it('for 25001 inside the file\'s own BEGIN … COMMIT, hints to remove the wrapper', async () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE t (id int);', '0002_b.sql': 'BEGIN;\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\nCOMMIT;\n' });
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('ERROR 25001: CREATE INDEX CONCURRENTLY cannot run inside a transaction block');
-    expect(r.stdout).toContain('HINT: this statement cannot run inside a transaction block');
-    expect(r.stdout).toContain('-- pgshift:no-transaction');
+    // The file already runs statement by statement: the hint says what actually fixes it.
+    expect(r.stdout).toContain('HINT: the file already runs statement by statement; remove the BEGIN … COMMIT around this statement');
+    // The BEGIN was rolled back with the failure: nothing took effect, so the file is failed (retried), not unfinished.
+    const [row] = await db.query<{ error_message: string }>(`SELECT error_message FROM schema_migrations WHERE filename = '0002_b.sql'`);
+    expect(row?.error_message).not.toMatch(/^unfinished/);
   });
 });
 
@@ -211,6 +214,81 @@ describe('no-transaction files', () => {
     const fixed = await runCli([], env);
     expect(fixed.code, fixed.stdout).toBe(0);
     expect(await db.query(`SELECT to_regclass('public.nt2') IS NOT NULL AS ok`)).toEqual([{ ok: true }]);
+  });
+
+  it('a statement failing after others took effect leaves the file unfinished, not failed (no blind re-run)', async () => {
+    const dir = await writeMigrations({ '0001_nt.sql': '-- pgshift:no-transaction\nCREATE TABLE nt (id int);\nINSERT INTO nt VALUES (1);\nSELECT nope;\n' });
+    const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' };
+    const r = await runCli([], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('2 of 3 statements had taken effect before this one');
+    const [row] = await db.query<{ success: boolean; error_message: string }>('SELECT success, error_message FROM schema_migrations');
+    expect(row?.success).toBe(false);
+    expect(row?.error_message).toMatch(/^unfinished: stopped partway; /);
+    const again = await runCli([], env);
+    expect(again.code).toBe(6);
+    expect(again.stdout).toContain('unfinished: 0001_nt.sql');
+    expect(await db.query('SELECT count(*)::int AS n FROM nt')).toEqual([{ n: 1 }]);
+  });
+
+  it('a first statement that fails leaves nothing applied: failed, and retried next run', async () => {
+    const dir = await writeMigrations({ '0001_nt.sql': '-- pgshift:no-transaction\nSELECT nope;\nCREATE TABLE nt (id int);\n' });
+    const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir };
+    expect((await runCli([], env)).code).toBe(1);
+    const [row] = await db.query<{ success: boolean; error_message: string }>('SELECT success, error_message FROM schema_migrations');
+    expect(row?.error_message).not.toMatch(/^unfinished/);
+    await writeFile(join(dir, '0001_nt.sql'), '-- pgshift:no-transaction\nSELECT 1;\nCREATE TABLE nt (id int);\n');
+    expect((await runCli([], env)).code).toBe(0);
+  });
+
+  it('SIGTERM after some statements of a no-transaction file records it unfinished (exit 143, then 6)', async () => {
+    const dir = await writeMigrations({ '0001_nt.sql': '-- pgshift:no-transaction\nCREATE TABLE nt (id int);\nSELECT pg_sleep(30);\nCREATE TABLE nt2 (id int);\n' });
+    const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir };
+    const child = spawnCli([], env);
+    const done = collect(child);
+    await waitForOutput(child, (o) => o.includes('migration.start'));
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code).toBe(143);
+    const [row] = await db.query<{ error_message: string }>('SELECT error_message FROM schema_migrations');
+    expect(row?.error_message).toMatch(/^unfinished: stopped partway; interrupted by SIGTERM/);
+    const again = await runCli([], env);
+    expect(again.code).toBe(6);
+  });
+
+  it('logs why a file runs statement by statement, and warns when a failure would leave it partly applied', async () => {
+    const dir = await writeMigrations({ '0001_t.sql': 'CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\n' });
+    const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir });
+    expect(r.code).toBe(0);
+    const events = jsonLines(r.stdout);
+    expect(events.find((e) => e.event === 'migration.start')).toMatchObject({ mode: 'no-transaction', reason: 'line 2: CREATE INDEX CONCURRENTLY cannot run inside a transaction block' });
+    expect(events.find((e) => e.event === 'migration.partial_risk')).toMatchObject({ level: 'warn' });
+  });
+
+  it('refuses to record a CREATE INDEX CONCURRENTLY IF NOT EXISTS that skipped an INVALID leftover', async () => {
+    await db.query('CREATE TABLE t (id int); INSERT INTO t VALUES (1), (1)');
+    await db.query('CREATE UNIQUE INDEX CONCURRENTLY t_id_uq ON t (id)').catch(() => {});
+    const dir = await writeMigrations({ '0001_uq.sql': 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_id_uq ON t (id);' });
+    const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('ran to the end, but an index it builds is INVALID');
+    expect(r.stdout).toContain('DROP INDEX CONCURRENTLY IF EXISTS public.t_id_uq;');
+  });
+
+  it('a CONCURRENTLY build is not cut short by MIGRATION_LOCK_TIMEOUT while it waits for an older transaction', async () => {
+    await db.query('CREATE TABLE t (id int)');
+    const older = await db.connect();
+    await older.query('BEGIN; SELECT txid_current()');
+    const dir = await writeMigrations({ '0001_idx.sql': 'CREATE INDEX CONCURRENTLY t_idx ON t (id);' });
+    const child = spawnCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, MIGRATION_LOCK_TIMEOUT: '200ms' });
+    const done = collect(child);
+    await new Promise((r) => setTimeout(r, 1500));
+    await older.query('COMMIT');
+    await older.end();
+    const r = await done;
+    expect(r.code, r.stdout).toBe(0);
+    expect(await db.query(`SELECT indisvalid AS ok FROM pg_index WHERE indexrelid = 'public.t_idx'::regclass`)).toEqual([{ ok: true }]);
   });
 
   it('names the INVALID index a failed CREATE INDEX CONCURRENTLY left behind, and how to drop it', async () => {

@@ -146,6 +146,13 @@ describe('adopting the earlier system', () => {
     await db.query('CREATE TABLE public.schema_migrations (id SERIAL PRIMARY KEY, filename VARCHAR(255) NOT NULL UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT NOW())');
     await db.query(`INSERT INTO public.schema_migrations (filename) VALUES ('0001_a.sql')`);
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': 'CREATE TABLE b (id int);' });
+    // Read-only commands read the older table as it is, without altering it.
+    for (const args of [['--list'], ['--dry-run'], ['validate']]) {
+      const ro = await run([...args, '--json'], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir });
+      expect(ro.code, ro.stdout + ro.stderr).toBe(0);
+      expect(JSON.parse(ro.stdout)).toMatchObject({ plan: { applied: [{ file: '0001_a.sql' }], pending: [{ file: '0002_b.sql' }] } });
+    }
+    expect(await db.query(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'schema_migrations'`)).toEqual([{ n: 3 }]);
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir });
     expect(r.code, r.stdout).toBe(0);
     expect(jsonLines(r.stdout).find((e) => e.event === 'history.adopted')).toMatchObject({ addedColumns: 'checksum,execution_time_ms,success,error_message' });
