@@ -100,6 +100,7 @@ export function describeHolder(h: LockHolder): string {
   const parts = [`pid ${h.pid}`];
   if (h.applicationName) parts.push(`application_name ${h.applicationName}`);
   if (h.clientAddr) parts.push(`from ${h.clientAddr}`);
-  if (h.since) parts.push(`since ${h.since.toISOString()}`);
+  // pg_locks has no grant time; the session's start is the closest the catalogs tell.
+  if (h.since) parts.push(`session started ${h.since.toISOString()}`);
   return parts.join(', ');
 }

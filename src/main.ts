@@ -84,7 +84,7 @@ function failureTitle(err: MigratorError): string {
     case 'CONFIG':
       return 'invalid configuration';
     case 'MIGRATION_FAILED':
-      return 'a migration failed; it was rolled back and recorded';
+      return 'a migration failed; it was recorded';
     case 'PLAN_REJECTED':
       return 'refusing to apply anything';
     case 'INTERRUPTED':

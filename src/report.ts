@@ -101,7 +101,8 @@ export function renderEvent(e: LogEvent, s: Style = PLAIN): string {
     .join(' ');
   // The title often repeats the error's first line; say it once.
   const fullErr = errorText(e.err);
-  const errText = e.msg && fullErr.startsWith(e.msg) ? fullErr.slice(e.msg.length).replace(/^\n/, '') : fullErr;
+  const [firstLine = '', ...restLines] = fullErr.split('\n');
+  const errText = e.msg && firstLine.replace(/:$/, '') === e.msg ? restLines.join('\n') : fullErr;
   // Info lines stay short on a terminal; warnings and errors carry their fields.
   const body = [e.msg ?? '', fields && e.level >= LEVEL_WARN ? s.dim(fields) : ''].filter(Boolean).join('  ');
   if (e.level >= LEVEL_ERROR) return `${s.red('✗')} ${body}${errText ? `\n${indent(errText)}` : ''}`;
