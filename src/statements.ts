@@ -67,7 +67,6 @@ const BACKSLASH = 0x5c;
 const DASH = 0x2d;
 const SLASH = 0x2f;
 const AMPERSAND = 0x26;
-const DOT = 0x2e;
 
 function isIdentStart(c: number): boolean {
   // psql treats every non-ASCII character as an identifier character.
@@ -78,22 +77,33 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** Identifiers may contain `$` after their first character (`foo$bar`), which is why `$` inside one starts no quote. */
-function isIdentChar(c: number): boolean {
-  return isIdentStart(c) || isDigit(c) || c === DOLLAR;
-}
-
 /** ' ', \n, \t, \r, \f, \v */
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x0c || c === 0x0b;
+}
+
+// Runs of one character class, matched by sticky regular expressions: the lexer runs once per file
+// per process, mostly before the JIT has warmed up, and the regexp engine walks a run far faster
+// than interpreted JavaScript calling a class function per character. Same classes as above.
+const SPACE_RUN = /[ \n\t\r\f\v]*/y;
+/** Identifiers may contain `$` after their first character (`foo$bar`), which is why `$` inside one starts no quote. */
+const IDENT_RUN = /[A-Za-z0-9_$\u0080-\uffff]*/y;
+/** A dollar-quote tag: identifier characters without `$`. */
+const TAG_RUN = /[A-Za-z0-9_\u0080-\uffff]*/y;
+const NUMBER_RUN = /[0-9A-Za-z_.\u0080-\uffff]*/y;
+
+/** Where the run of `run`'s class that starts at `from` ends. */
+function runEnd(run: RegExp, sql: string, from: number): number {
+  run.lastIndex = from;
+  run.test(sql);
+  return run.lastIndex;
 }
 
 /** Returns the next token, skipping whitespace and comments; undefined at the end. Its depth is set by the splitter. */
 function nextToken(s: Scanner): Token | undefined {
   const sql = s.sql;
   for (;;) {
-    let pos = s.pos;
-    while (isSpace(sql.charCodeAt(pos))) pos++;
+    const pos = isSpace(sql.charCodeAt(s.pos)) ? runEnd(SPACE_RUN, sql, s.pos) : s.pos;
     s.pos = pos;
     if (pos >= sql.length) return undefined;
     const c = sql.charCodeAt(pos);
@@ -240,8 +250,7 @@ function readQuotedIdentifier(s: Scanner, openedAt: number): void {
 function readDollar(s: Scanner): TokenKind {
   const opened = s.pos;
   if (isDigit(s.sql.charCodeAt(s.pos + 1))) {
-    s.pos++;
-    while (isIdentChar(s.sql.charCodeAt(s.pos))) s.pos++;
+    s.pos = runEnd(IDENT_RUN, s.sql, s.pos + 1);
     return 'literal';
   }
   const tag = dollarTagAt(s.sql, s.pos);
@@ -262,9 +271,7 @@ function readDollar(s: Scanner): TokenKind {
 /** The delimiter (`$$` or `$tag$`) starting at `at`, if one does; a tag is identifier characters without `$`, not starting with a digit. */
 function dollarTagAt(sql: string, at: number): string | undefined {
   let i = at + 1;
-  if (isIdentStart(sql.charCodeAt(i))) {
-    while (isIdentStart(sql.charCodeAt(i)) || isDigit(sql.charCodeAt(i))) i++;
-  }
+  if (isIdentStart(sql.charCodeAt(i))) i = runEnd(TAG_RUN, sql, i);
   return sql.charCodeAt(i) === DOLLAR ? sql.slice(at, i + 1) : undefined;
 }
 
@@ -272,7 +279,7 @@ function dollarTagAt(sql: string, at: number): string | undefined {
 function readWordOrPrefixedString(s: Scanner): TokenKind {
   const sql = s.sql;
   const start = s.pos;
-  while (isIdentChar(sql.charCodeAt(s.pos))) s.pos++;
+  s.pos = runEnd(IDENT_RUN, sql, s.pos);
   // Only a one-character word can be a prefix; most words are not, so they are not lowercased here.
   if (s.pos - start !== 1) return 'word';
   const word = sql.charAt(start).toLowerCase();
@@ -293,9 +300,7 @@ function readWordOrPrefixedString(s: Scanner): TokenKind {
 
 function readNumber(s: Scanner): void {
   // Digits, a decimal point, an exponent, `_` separators, and psql's "junk" suffixes all stay one token.
-  const sql = s.sql;
-  let c = sql.charCodeAt(s.pos);
-  while (isDigit(c) || isIdentStart(c) || c === DOT) c = sql.charCodeAt(++s.pos);
+  s.pos = runEnd(NUMBER_RUN, s.sql, s.pos);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,6 +325,8 @@ interface Lexed {
  */
 interface RoutineBody {
   head: string[];
+  /** What the head says so far (decided again only while the head grows). */
+  createsRoutine: boolean;
   beginDepth: number;
 }
 
@@ -330,10 +337,12 @@ function isRoutine(w: string | undefined): boolean {
 }
 
 function trackRoutineBody(body: RoutineBody, word: string, parenDepth: number): void {
-  if (body.head.length < 4) body.head.push(ROUTINE_HEAD_WORDS.has(word) ? word : '');
-  const [create, kind, replace, replacedKind] = body.head;
-  const createsRoutine = create === 'create' && (isRoutine(kind) || (kind === 'or' && replace === 'replace' && isRoutine(replacedKind)));
-  if (!createsRoutine || parenDepth > 0) return;
+  if (body.head.length < 4) {
+    body.head.push(ROUTINE_HEAD_WORDS.has(word) ? word : '');
+    const [create, kind, replace, replacedKind] = body.head;
+    body.createsRoutine = create === 'create' && (isRoutine(kind) || (kind === 'or' && replace === 'replace' && isRoutine(replacedKind)));
+  }
+  if (!body.createsRoutine || parenDepth > 0) return;
   if (word === 'begin' || (word === 'case' && body.beginDepth > 0)) body.beginDepth++;
   else if (word === 'end' && body.beginDepth > 0) body.beginDepth--;
 }
@@ -343,7 +352,7 @@ function lex(sql: string): Lexed {
   const pieces: Piece[] = [];
   let tokens: Token[] = [];
   let depth = 0;
-  let routine: RoutineBody = { head: [], beginDepth: 0 };
+  let routine: RoutineBody = { head: [], createsRoutine: false, beginDepth: 0 };
   for (let token = nextToken(s); token; token = nextToken(s)) {
     const semicolon = token.value === ';' && token.kind === 'symbol' && depth === 0 && routine.beginDepth === 0;
     // A meta-command ends the statement too: psql acts on its query buffer there (\g, \gset) or the
@@ -352,7 +361,7 @@ function lex(sql: string): Lexed {
       finishStatement(s, pieces, tokens, semicolon);
       depth = 0;
       tokens = [];
-      routine = { head: [], beginDepth: 0 };
+      routine = { head: [], createsRoutine: false, beginDepth: 0 };
       continue;
     }
     if (token.kind === 'word') trackRoutineBody(routine, token.value, depth);
@@ -542,7 +551,8 @@ export function analyzeSql(sql: string): SqlAnalysis {
   const statements = lexed.pieces.map((p) => p.statement);
   const facts = lexed.pieces.map((p) => factsOf(p.tokens));
   const decision = decideMode(sql, lexed, facts);
-  const ordinary = facts.filter((f) => f.control === undefined).length;
+  // A SET or RESET changes only the session (reset after every file): it cannot leave a file partly applied.
+  const ordinary = statements.filter((st, i) => facts[i]!.control === undefined && !/^(set|reset)\b/i.test(st.text)).length;
   return {
     ...decision,
     partialRisk: decision.mode === 'no-transaction' && ordinary > 1,
