@@ -209,6 +209,7 @@ describe('analyzeSql: partialRisk and addsEnumValue', () => {
   it('does not count BEGIN and COMMIT', partial('BEGIN; CREATE INDEX CONCURRENTLY i ON t (a); COMMIT;', false));
   it('is false in a transaction', partial('SELECT 1; SELECT 2;', false));
   it('is false when wrapped', partial('BEGIN; SELECT 1; SELECT 2; COMMIT;', false));
+  it('does not count SET and RESET', partial("SET lock_timeout = '0'; CREATE INDEX CONCURRENTLY i ON t (a); RESET lock_timeout;", false));
 
   const enumValue = (sql: string, expected: boolean) => () => expect(analyzeSql(sql).addsEnumValue).toBe(expected);
   it('sees ALTER TYPE … ADD VALUE', enumValue("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'happy' BEFORE 'sad';", true));
