@@ -397,8 +397,9 @@ async function probe(pid: number, open: OpenClient, idleSince: string | undefine
  */
 export function connectionLost(err: unknown, during: string): ConnectError | undefined {
   if (!isConnectionLost(err)) return undefined;
+  const reason = (err as { code?: unknown }).code === CONNECTION_DEAD ? (err as Error).message : reasonOf(err);
   return new ConnectError(
-    `lost the connection to the database while ${during}: ${reasonOf(err)}. ` +
+    `lost the connection to the database while ${during}: ${reason}. ` +
       'A file and its history row commit together, so the next run finds it applied or pending, never half of it ' +
       '(a no-transaction file is reported unfinished); the server released the migration lock with the session. Run again.',
     { cause: err },

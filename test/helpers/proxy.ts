@@ -61,8 +61,11 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
     from.on('error', () => {});
   };
 
+  const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     accepted += 1;
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
     client.on('error', () => {});
     if (holeEverything) {
       client.pause();
@@ -101,7 +104,7 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
     dropServerSide() {
       if (!options.upstreamAddress) throw new Error('dropServerSide needs upstreamAddress');
       const to = ['-s', options.upstreamAddress, '-d', targetHost, '-p', 'tcp', '--dport', String(options.targetPort), '-j', 'DROP'];
-      const from = ['-s', targetHost, '--sport', String(options.targetPort), '-d', options.upstreamAddress, '-p', 'tcp', '-j', 'DROP'];
+      const from = ['-s', targetHost, '-d', options.upstreamAddress, '-p', 'tcp', '--sport', String(options.targetPort), '-j', 'DROP'];
       for (const rule of [to, from]) {
         execFileSync('iptables', ['-I', 'INPUT', ...rule]);
         rules.push(rule);
@@ -121,10 +124,8 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
           // already gone
         }
       }
-      for (const { client, upstream } of open) {
-        client.destroy();
-        upstream.destroy();
-      }
+      for (const { upstream } of open) upstream.destroy();
+      for (const client of sockets) client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
