@@ -7,14 +7,14 @@ import { applyFiles, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
 import { applicationName, connect, connectionLost, describeTarget, type Session } from './connect.js';
-import { LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
+import { ConnectError, LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
 import { acceptChecksum, deleteRow, ensureHistoryTable, historyColumns, historyTable, readHistory, recordApplied, type HistoryTable } from './history.js';
 import { lockKey, withLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
-import { loadMigrations, byName } from './source.js';
+import { checkContent, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
 import type { ApplyResult, MigrationFile, Plan } from './types.js';
 
 export interface Context {
@@ -56,7 +56,10 @@ export async function runCommand(ctx: Context): Promise<Outcome> {
 // --- shared steps ------------------------------------------------------------------------------
 
 function readFiles(ctx: Context): MigrationFile[] {
-  const { files, warnings, ignored } = loadMigrations(ctx.config.migrationsDir);
+  return logLoaded(ctx, loadMigrations(ctx.config.migrationsDir));
+}
+
+function logLoaded(ctx: Context, { files, warnings, ignored }: LoadResult): MigrationFile[] {
   for (const w of warnings) ctx.log.warn({ event: 'source.warning' }, w);
   if (ignored.length) ctx.log.info({ event: 'source.ignored', count: ignored.length }, `ignoring ${ignored.length} .down.sql file(s): pgshift applies forward only`);
   if (files.length === 0) ctx.log.warn({ event: 'source.empty', dir: ctx.config.migrationsDir }, 'no migration files found');
@@ -72,9 +75,9 @@ function logTarget(ctx: Context): void {
   if (c.ignored.length) ctx.log.warn({ event: 'config.ignored', ignored: c.ignored.join(',') }, 'DATABASE_URL wins; ignoring the other connection variables that are set');
 }
 
-async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>): Promise<T> {
-  logTarget(ctx);
-  const session = await connect(ctx.config, ctx.log, ctx.signal);
+async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>, opening?: Promise<Session>): Promise<T> {
+  if (!opening) logTarget(ctx);
+  const session = await (opening ?? connect(ctx.config, ctx.log, ctx.signal));
   ctx.log.debug({ event: 'db.connected', pid: session.pid, serverVersion: session.serverVersion }, 'connected');
   try {
     return await fn(session);
@@ -129,16 +132,54 @@ function rejectIfProblems(ctx: Context, plan: Plan): void {
 // --- commands ----------------------------------------------------------------------------------
 
 async function up(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
-  return withSession(ctx, (session) =>
-    withMigrationLock(ctx, session, async (t) => {
-      const plan = await enrich(session, buildPlan(files, await readHistory(session.client, t), { strict: ctx.args.strict }));
-      logWarnings(ctx, plan);
-      if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
-      rejectIfProblems(ctx, plan);
-      return applyPlan(ctx, session, t, plan);
-    }),
-  );
+  const { files, opening } = await readWhileConnecting(ctx);
+  try {
+    return await withSession(
+      ctx,
+      (session) =>
+        withMigrationLock(ctx, session, async (t) => {
+          const plan = await enrich(session, buildPlan(files, await readHistory(session.client, t), { strict: ctx.args.strict }));
+          checkNotApplied(ctx, files, plan);
+          logWarnings(ctx, plan);
+          if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
+          rejectIfProblems(ctx, plan);
+          return applyPlan(ctx, session, t, plan);
+        }),
+      opening,
+    );
+  } catch (err) {
+    // As if every file had been lexed before connecting: a folder that cannot be applied (exit 6)
+    // wins over an unreachable database (4) or a lock held too long (5).
+    if (err instanceof ConnectError || err instanceof LockTimeoutError) checkContent(ctx.config.migrationsDir, files);
+    throw err;
+  }
+}
+
+/**
+ * `up` runs on every pod start, and usually nothing is pending (docs/PERFORMANCE.md). So the folder is
+ * read while the connection is being opened (the run waits for the slower of the two, not for both),
+ * and files are lexed only once the plan shows which are not applied as they are (checkNotApplied).
+ */
+async function readWhileConnecting(ctx: Context): Promise<{ files: MigrationFile[]; opening: Promise<Session> }> {
+  logTarget(ctx);
+  const abandon = new AbortController();
+  ctx.signal.addEventListener('abort', () => abandon.abort(ctx.signal.reason), { once: true });
+  const opening = connect(ctx.config, ctx.log, abandon.signal);
+  opening.catch(() => {}); // handled when awaited; reading may finish first
+  try {
+    return { files: logLoaded(ctx, await loadMigrationsDeferred(ctx.config.migrationsDir)), opening };
+  } catch (err) {
+    abandon.abort(err);
+    await opening.then((session) => session.client.end(), () => {});
+    throw err;
+  }
+}
+
+/** The lexer's findings (exit 6) and warnings for every file that is not applied as it is: applied files ran already. */
+function checkNotApplied(ctx: Context, files: MigrationFile[], plan: Plan): void {
+  const applied = new Set(plan.applied.map((e) => e.name));
+  const warnings = checkContent(ctx.config.migrationsDir, files.filter((f) => !applied.has(f.name)));
+  for (const w of warnings) ctx.log.warn({ event: 'source.warning' }, w);
 }
 
 async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: Plan): Promise<Outcome> {

@@ -3,8 +3,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ConfigError, SourceError } from './errors.js';
-import { analyzeSql } from './statements.js';
+import { analyzeSql, type SqlAnalysis } from './statements.js';
 import type { MigrationFile } from './types.js';
 
 /**
@@ -58,13 +59,64 @@ export function loadMigrations(dir: string): LoadResult {
   const ignored: string[] = [];
   const files: MigrationFile[] = [];
   for (const candidate of listCandidates(dir, problems, warnings, ignored)) {
-    const file = readMigration(candidate, problems, warnings);
+    const file = readMigration(candidate, problems, warnings, analyzeNow);
     if (file) files.push(file);
   }
+  return finishLoad(dir, files, problems, warnings, ignored);
+}
+
+/**
+ * loadMigrations for the run on every pod start, where usually nothing is pending: it gives the event
+ * loop a turn every few milliseconds (a connection being opened meanwhile makes progress), and it
+ * lexes no file yet — checkContent() does that, for the files that are not applied as they are (a
+ * file's mode, statements and body are also worked out when first read). Names, duplicate versions,
+ * unreadable files and UTF-8 are checked here, as loadMigrations does.
+ */
+export async function loadMigrationsDeferred(dir: string): Promise<LoadResult> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const ignored: string[] = [];
+  const files: MigrationFile[] = [];
+  let turn = performance.now();
+  for (const candidate of listCandidates(dir, problems, warnings, ignored)) {
+    const file = readMigration(candidate, problems, warnings, analyzeLater);
+    if (file) files.push(file);
+    if (performance.now() - turn > TURN_MS) {
+      await nextTurn();
+      turn = performance.now();
+    }
+  }
+  return finishLoad(dir, files, problems, warnings, ignored);
+}
+
+/** How long loadMigrationsDeferred works before it lets the event loop run. */
+const TURN_MS = 2;
+
+function finishLoad(dir: string, files: MigrationFile[], problems: string[], warnings: string[], ignored: string[]): LoadResult {
   files.sort((a, b) => byName(a.name, b.name));
   problems.push(...duplicateVersions(files));
-  if (problems.length > 0) throw new SourceError(`${dir}: cannot be applied as it is:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0) throw cannotApply(dir, problems);
   return { files, warnings, ignored };
+}
+
+function cannotApply(dir: string, problems: string[]): SourceError {
+  return new SourceError(`${dir}: cannot be applied as it is:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+}
+
+/**
+ * The lexer's findings for files read by loadMigrationsDeferred (files loadMigrations read were
+ * checked then): throws SourceError, as loadMigrations would have, when any cannot be applied
+ * (psql meta-commands, COPY … FROM stdin, unterminated quotes); returns the warnings.
+ */
+export function checkContent(dir: string, files: MigrationFile[]): string[] {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const file of files) {
+    const analysis = deferred.get(file)?.();
+    if (analysis) reportAnalysis(file.name, analysis, problems, warnings);
+  }
+  if (problems.length > 0) throw cannotApply(dir, problems);
+  return warnings;
 }
 
 function listCandidates(dir: string, problems: string[], warnings: string[], ignored: string[]): Candidate[] {
@@ -118,7 +170,7 @@ function fromMigrationDir(dirName: string, path: string, warnings: string[]): Ca
   return [];
 }
 
-function readMigration(candidate: Candidate, problems: string[], warnings: string[]): MigrationFile | undefined {
+function readMigration(candidate: Candidate, problems: string[], warnings: string[], make: typeof analyzeNow): MigrationFile | undefined {
   const { name, path } = candidate;
   const match = NAME.exec(candidate.versioned);
   if (!match) {
@@ -136,32 +188,57 @@ function readMigration(candidate: Candidate, problems: string[], warnings: strin
     problems.push(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
     return undefined;
   }
-  return parseMigration(name, match[1]!, path, bytes, problems, warnings);
+  return make(name, match[1]!, path, bytes, problems, warnings);
 }
 
 /** Builds a MigrationFile from raw bytes; `problems`/`warnings` collect what is wrong with it. */
 export function parseMigration(name: string, version: string, path: string, bytes: Buffer, problems: string[], warnings: string[]): MigrationFile | undefined {
+  return analyzeNow(name, version, path, bytes, problems, warnings);
+}
+
+type Read = Omit<MigrationFile, 'mode' | 'modeReason' | 'partialRisk' | 'statements' | 'body'>;
+
+/** Decodes and checksums; undefined (with a problem) when the bytes are not UTF-8. */
+function readText(name: string, version: string, path: string, bytes: Buffer, problems: string[]): Read | undefined {
   const sql = decode(name, bytes, problems);
   if (sql === undefined) return undefined;
   // Without a BOM or CRLF the normalized text is the bytes themselves: one hash serves both checksums.
   const rawChecksum = createHash('sha256').update(bytes).digest('hex');
   const checksum = needsNormalizing(bytes) ? checksumOf(sql) : rawChecksum;
-  const analysis = analyzeSql(sql);
+  return { version, name, path, sql, checksum, rawChecksum };
+}
+
+function reportAnalysis(name: string, analysis: SqlAnalysis, problems: string[], warnings: string[]): void {
   for (const p of analysis.problems) problems.push(`${name}:${p.line}:${p.column}: ${p.message}`);
   if (analysis.statements.length === 0) warnings.push(`${name}: contains no SQL statements; it will be recorded as applied`);
-  return {
-    version,
-    name,
-    path,
-    sql,
-    checksum,
-    rawChecksum,
-    mode: analysis.mode,
-    modeReason: analysis.reason,
-    partialRisk: analysis.partialRisk,
-    statements: analysis.statements,
-    body: analysis.body,
-  };
+}
+
+function analyzeNow(name: string, version: string, path: string, bytes: Buffer, problems: string[], warnings: string[]): MigrationFile | undefined {
+  const read = readText(name, version, path, bytes, problems);
+  if (!read) return undefined;
+  const analysis = analyzeSql(read.sql);
+  reportAnalysis(name, analysis, problems, warnings);
+  return { ...read, mode: analysis.mode, modeReason: analysis.reason, partialRisk: analysis.partialRisk, statements: analysis.statements, body: analysis.body };
+}
+
+/** Files whose lexing waits until asked for (loadMigrationsDeferred), and how to do it, once. */
+const deferred = new WeakMap<MigrationFile, () => SqlAnalysis>();
+
+function analyzeLater(name: string, version: string, path: string, bytes: Buffer, problems: string[]): MigrationFile | undefined {
+  const read = readText(name, version, path, bytes, problems);
+  if (!read) return undefined;
+  let analysis: SqlAnalysis | undefined;
+  const analyzed = (): SqlAnalysis => (analysis ??= analyzeSql(read.sql));
+  const field = <K extends keyof SqlAnalysis>(key: K): PropertyDescriptor => ({ get: () => analyzed()[key], enumerable: true });
+  const file = Object.defineProperties(read, {
+    mode: field('mode'),
+    modeReason: field('reason'),
+    partialRisk: field('partialRisk'),
+    statements: field('statements'),
+    body: field('body'),
+  }) as MigrationFile;
+  deferred.set(file, analyzed);
+  return file;
 }
 
 /** A leading UTF-8 BOM or a CR byte: normalize() may change the text. */

@@ -1,0 +1,52 @@
+// The run on every pod start (docs/PERFORMANCE.md): the folder is read while the connection opens,
+// and only files that are not applied as they are get lexed. Exit codes keep their precedence.
+import { createHash } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { jsonLines, runCli, writeMigrations } from '../helpers/cli.js';
+import { createDatabase, type TestDatabase } from '../helpers/db.js';
+import { freePort } from '../helpers/server.js';
+
+let db: TestDatabase;
+beforeEach(async () => {
+  db = await createDatabase();
+  return () => db.drop();
+});
+
+const META = 'CREATE TABLE b (id int);\n\\i other.sql\n';
+
+describe('the no-op run', () => {
+  it('applies nothing and lexes no applied file again', async () => {
+    const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': 'CREATE TABLE b (id int);' });
+    const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir };
+    expect((await runCli([], env)).code).toBe(0);
+    const again = await runCli([], env);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(jsonLines(again.stdout).find((e) => e.event === 'run.summary')).toMatchObject({ applied: 0, totalApplied: 2 });
+  });
+
+  it('leaves a file the earlier system applied with psql alone, psql meta-commands and all; a pending one is still refused (exit 6)', async () => {
+    const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': META });
+    await db.query('CREATE TABLE public.schema_migrations (id SERIAL PRIMARY KEY, filename VARCHAR(255) NOT NULL UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT NOW(), checksum VARCHAR(64))');
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+    await db.query('INSERT INTO public.schema_migrations (filename, checksum) VALUES ($1, $2), ($3, $4)', ['0001_a.sql', sha('CREATE TABLE a (id int);'), '0002_b.sql', sha(META)]);
+    const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+
+    await db.query(`DELETE FROM public.schema_migrations WHERE filename = '0002_b.sql'`);
+    const pending = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+    expect(pending.code).toBe(6);
+    expect(pending.stdout).toContain('0002_b.sql:2:1: psql meta-command \\i cannot run outside psql');
+    expect(await db.query(`SELECT to_regclass('public.b') AS t`)).toEqual([{ t: null }]);
+  });
+
+  it('a folder that cannot be applied still wins over an unreachable database: exit 6, not 4', async () => {
+    const url = `postgres://nobody:pw@127.0.0.1:${await freePort()}/nothing`;
+    const content = await runCli([], { DATABASE_URL: url, DB_WAIT_TIMEOUT: '1s', MIGRATIONS_DIR: await writeMigrations({ '0001_a.sql': META }), LOG_FORMAT: 'text' });
+    expect(content.code, content.stdout).toBe(6);
+    expect(content.stdout).toContain('0001_a.sql:2:1: psql meta-command \\i');
+    const named = await runCli([], { DATABASE_URL: url, DB_WAIT_TIMEOUT: '30s', MIGRATIONS_DIR: await writeMigrations({ 'add_users.sql': 'SELECT 1;' }), LOG_FORMAT: 'text' });
+    expect(named.code, named.stdout).toBe(6);
+    expect(named.stdout).toContain("add_users.sql: a migration's name starts with its version");
+    expect(named.durationMs).toBeLessThan(10_000);
+  });
+});

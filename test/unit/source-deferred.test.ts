@@ -1,0 +1,78 @@
+// loadMigrationsDeferred (the `up` path: files are lexed only when needed) gives the same files as
+// loadMigrations, and checkContent reports exactly what loadMigrations would have refused.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkContent, loadMigrations, loadMigrationsDeferred } from '../../src/source.js';
+import { analyzeSql } from '../../src/statements.js';
+import type { MigrationFile } from '../../src/types.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/statements/', import.meta.url));
+
+async function folder(files: Record<string, string | Buffer>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pgshift-deferred-'));
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+  return dir;
+}
+
+function error(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('did not throw');
+}
+
+/** Every field, read through the lazy getters. */
+const plain = (f: MigrationFile) => ({ ...f, statements: [...f.statements] });
+
+describe('loadMigrationsDeferred', () => {
+  const fixtures = (clean: boolean) => {
+    const files: Record<string, string> = {};
+    readdirSync(FIXTURES)
+      .filter((n) => n.endsWith('.sql'))
+      .map((n) => readFileSync(join(FIXTURES, n), 'utf8'))
+      .filter((sql) => (analyzeSql(sql).problems.length === 0) === clean)
+      .forEach((sql, i) => (files[`${String(i + 1).padStart(4, '0')}_case.sql`] = sql));
+    return files;
+  };
+
+  it('gives the same files as loadMigrations (every lexer fixture without problems)', async () => {
+    const dir = await folder(fixtures(true));
+    const eager = loadMigrations(dir);
+    const deferred = await loadMigrationsDeferred(dir);
+    expect(deferred.files.length).toBeGreaterThan(20);
+    expect(deferred.files.map(plain)).toEqual(eager.files.map(plain));
+    expect(checkContent(dir, deferred.files)).toEqual(eager.warnings);
+  });
+
+  it('checkContent refuses what loadMigrations refuses, in the same words (every lexer fixture with problems)', async () => {
+    const dir = await folder(fixtures(false));
+    const lines = (message: string) => message.split('\n').sort();
+    const refused = error(() => loadMigrations(dir));
+    const { files } = await loadMigrationsDeferred(dir);
+    expect(lines(error(() => checkContent(dir, files)))).toEqual(lines(refused));
+  });
+
+  it('lexes nothing until asked, then reports what loadMigrations refuses', async () => {
+    const dir = await folder({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': 'CREATE TABLE b (id int);\n\\i other.sql\n', '0003_c.sql': '-- nothing\n' });
+    expect(() => loadMigrations(dir)).toThrow('0002_b.sql:2:1: psql meta-command \\i cannot run outside psql');
+    const { files } = await loadMigrationsDeferred(dir);
+    expect(files.map((f) => f.name)).toEqual(['0001_a.sql', '0002_b.sql', '0003_c.sql']);
+    expect(checkContent(dir, files.slice(0, 1))).toEqual([]);
+    expect(checkContent(dir, files.slice(2))).toEqual(['0003_c.sql: contains no SQL statements; it will be recorded as applied']);
+    expect(() => checkContent(dir, files)).toThrow(`${dir}: cannot be applied as it is:\n  - 0002_b.sql:2:1: psql meta-command \\i cannot run outside psql`);
+  });
+
+  it('still refuses names, duplicate versions and bytes that are not UTF-8 at once', async () => {
+    const dir = await folder({ '0001_a.sql': 'SELECT 1;', '0001_b.sql': 'SELECT 1;', 'x.sql': 'SELECT 1;', '0002_c.sql': Buffer.from([0xff]) });
+    const message = await loadMigrationsDeferred(dir).then(() => '', (err: Error) => err.message);
+    expect(message).toContain("x.sql: a migration's name starts with its version");
+    expect(message).toContain('0002_c.sql:1: is not valid UTF-8');
+    expect(message).toContain('0001_a.sql and 0001_b.sql: two files with version 0001');
+  });
+});
