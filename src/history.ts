@@ -2,7 +2,7 @@
 // values travel as $n parameters — except in the success row that rides in the migration's own
 // batch (one round trip per file), where they are quoted by the driver's escapeLiteral.
 import type pg from 'pg';
-import { PlanRejectedError } from './errors.js';
+import { ConfigError, PlanRejectedError } from './errors.js';
 import type { HistoryRow, MigrationFile } from './types.js';
 
 export interface HistoryTable {
@@ -46,8 +46,12 @@ export async function ensureHistoryTable(client: pg.Client, t: HistoryTable): Pr
   );
   const found = rows[0];
   if (!found?.columns) {
-    if (!found?.schema_exists) await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(t.schema)}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${t.sql} (\n  ${COLUMNS.map(([n, d]) => `${n} ${d}`).join(',\n  ')}\n)`);
+    try {
+      if (!found?.schema_exists) await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(t.schema)}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t.sql} (\n  ${COLUMNS.map(([n, d]) => `${n} ${d}`).join(',\n  ')}\n)`);
+    } catch (err) {
+      throw (err as { code?: string }).code === '42501' ? cannotCreate(t, err as Error) : err;
+    }
     return { status: 'created' };
   }
   if (!found.columns.includes('filename')) {
@@ -59,6 +63,13 @@ export async function ensureHistoryTable(client: pg.Client, t: HistoryTable): Pr
     await client.query(`ALTER TABLE ${t.sql} ADD COLUMN IF NOT EXISTS ${name} ${def}`);
   }
   return missing.length ? { status: 'adopted', addedColumns: missing.map(([n]) => n) } : { status: 'exists' };
+}
+
+/** A least-privilege role without CREATE where the history table goes: a configuration problem (exit 3). */
+function cannotCreate(t: HistoryTable, err: Error): ConfigError {
+  return new ConfigError([
+    `MIGRATIONS_SCHEMA: cannot create the history table ${t.display} (${err.message}); set MIGRATIONS_SCHEMA to a schema the role owns, or GRANT CREATE ON SCHEMA ${t.schema} TO the role`,
+  ]);
 }
 
 interface RawRow {
