@@ -1,0 +1,104 @@
+// Logging in: SCRAM-SHA-256 (the suite's servers allow nothing else over TCP), a wrong password
+// refused at once (exit 4, one attempt), and secrets read from mounted files (`*_FILE`).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jsonLines, runCli, writeMigrations } from '../helpers/cli.js';
+import { adminUrl, createDatabase, withClient, type TestDatabase } from '../helpers/db.js';
+import { startProxy } from '../helpers/proxy.js';
+
+let db: TestDatabase;
+let role: string;
+let password: string;
+
+beforeEach(async () => {
+  db = await createDatabase();
+  role = `auth_${randomBytes(4).toString('hex')}`;
+  password = `pw-${randomBytes(8).toString('hex')}`;
+  await withClient(adminUrl(), (c) => c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`));
+  await db.query(`GRANT ALL ON SCHEMA public TO ${role}`);
+});
+
+afterEach(async () => {
+  await db.drop();
+  await withClient(adminUrl(), (c) => c.query(`DROP ROLE IF EXISTS ${role}`));
+});
+
+function urlAs(user: string, pw: string): string {
+  const u = new URL(db.url);
+  u.username = user;
+  u.password = pw;
+  return u.toString();
+}
+
+const FILES = { '0001_who.sql': 'CREATE TABLE who AS SELECT current_user::text AS u;' };
+
+async function secretFile(content: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pgshift-secret-'));
+  const path = join(dir, 'secret');
+  await writeFile(path, content);
+  return path;
+}
+
+describe('SCRAM-SHA-256', () => {
+  it('logs in with a SCRAM verifier over a scram-sha-256 pg_hba line', async () => {
+    const [stored] = await withClient(adminUrl(), (c) => c.query<{ p: string }>('SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1', [role])).then((r) => r.rows);
+    expect(stored?.p).toMatch(/^SCRAM-SHA-256\$4096:/);
+    const rules = await withClient(adminUrl(), (c) => c.query<{ auth_method: string }>(`SELECT DISTINCT auth_method FROM pg_hba_file_rules WHERE type = 'host'`)).then((r) => r.rows);
+    expect(rules).toEqual([{ auth_method: 'scram-sha-256' }]);
+    const r = await runCli([], { DATABASE_URL: urlAs(role, password), MIGRATIONS_DIR: await writeMigrations(FILES) });
+    expect(r.code, r.stdout).toBe(0);
+    expect(await db.query('SELECT u FROM who')).toEqual([{ u: role }]);
+  });
+
+  it('a wrong password is refused at once: exit 4, one connection, no retry, the hint names where passwords come from', async () => {
+    const proxy = await startProxy({ targetPort: Number(new URL(db.url).port) });
+    try {
+      // sslmode=disable: with prefer, pg closes the socket on the server's "no TLS" and logs in on a
+      // second one (libpq would reuse the first); one connection per login attempt keeps the count plain.
+      const url = `${proxy.urlFor(urlAs(role, 'not-the-password'))}?sslmode=disable`;
+      const r = await runCli([], { DATABASE_URL: url, MIGRATIONS_DIR: await writeMigrations(FILES), DB_WAIT_TIMEOUT: '60s' });
+      expect(r.code).toBe(4);
+      expect(r.durationMs).toBeLessThan(5000);
+      expect(proxy.accepted()).toBe(1);
+      expect(jsonLines(r.stdout).filter((e) => e.event === 'db.wait')).toEqual([]);
+      expect(r.stdout).toMatch(/28P01: password authentication failed for user \\"auth_[0-9a-f]+\\" \(check the password: POSTGRES_PASSWORD \/ PGPASSWORD \/ the URL\)/);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('secrets from files (*_FILE)', () => {
+  it('POSTGRES_PASSWORD_FILE: the trailing newline of a mounted secret is not part of the password', async () => {
+    const u = new URL(db.url);
+    const r = await runCli([], {
+      POSTGRES_HOST: u.hostname,
+      POSTGRES_PORT: u.port,
+      POSTGRES_USER: role,
+      POSTGRES_DB: db.name,
+      POSTGRES_PASSWORD_FILE: await secretFile(`${password}\n`),
+      MIGRATIONS_DIR: await writeMigrations(FILES),
+    });
+    expect(r.code, r.stdout).toBe(0);
+  });
+
+  it('DATABASE_URL_FILE, CRLF line end included', async () => {
+    const r = await runCli([], { DATABASE_URL_FILE: await secretFile(`${urlAs(role, password)}\r\n`), MIGRATIONS_DIR: await writeMigrations(FILES) });
+    expect(r.code, r.stdout).toBe(0);
+    expect(await db.query('SELECT u FROM who')).toEqual([{ u: role }]);
+  });
+
+  it.each([
+    ['a path that does not exist', async () => join(tmpdir(), `no-such-secret-${randomBytes(4).toString('hex')}`), 'ENOENT'],
+    ['a directory', async () => mkdtemp(join(tmpdir(), 'pgshift-secret-dir-')), 'EISDIR'],
+  ])('an unreadable POSTGRES_PASSWORD_FILE (%s) is a configuration error: exit 3, before connecting', async (_what, make, code) => {
+    const path = await make();
+    const r = await runCli([], { POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: '1', POSTGRES_PASSWORD_FILE: path, LOG_FORMAT: 'text' });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain(`POSTGRES_PASSWORD_FILE: cannot read ${path} (${code})`);
+    expect(r.stdout).not.toContain('connecting to');
+  });
+});
