@@ -3,6 +3,7 @@
 //
 // Start-up is on every pod's critical path (docs/PERFORMANCE.md), so the bundle is built for it:
 // - pg's runtime sniffing is replaced by its Node.js branch (see nodeOnlyPgStream below);
+// - Node's built-in modules are loaded with require(), not import (see builtinsByRequire below);
 // - whitespace and syntax are minified (less to read and pre-parse), identifiers are kept so that
 //   stack traces in "internal error" reports stay readable.
 import { build } from 'esbuild';
@@ -29,6 +30,21 @@ const nodeOnlyPgStream = {
   },
 };
 
+/**
+ * `import { readFileSync } from 'node:fs'` makes Node build an ES module facade of the built-in, and
+ * that reads every export once — fs.promises, fs.ReadStream and the like are lazy getters that then
+ * load the stream machinery, webcrypto, … at start-up for nothing (~5 ms of a no-op run). The bundle
+ * has a CommonJS `require` (see the banner), so our own imports of built-ins become require() calls:
+ * esbuild's interop reads a property only when the code uses it. Dependencies already use require().
+ */
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin-by-require' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
 await build({
   entryPoints: ['src/main.ts'],
   outfile: 'dist/pgshift.mjs',
@@ -45,7 +61,7 @@ await build({
   define: { PGSHIFT_VERSION: JSON.stringify(pkg.version) },
   // pg optionally requires pg-native; it is never installed.
   external: ['pg-native'],
-  plugins: [nodeOnlyPgStream],
+  plugins: [nodeOnlyPgStream, builtinsByRequire],
   banner: {
     js: [
       '#!/usr/bin/env node',

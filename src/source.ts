@@ -111,10 +111,7 @@ function cannotApply(dir: string, problems: string[]): SourceError {
 export function checkContent(dir: string, files: MigrationFile[]): string[] {
   const problems: string[] = [];
   const warnings: string[] = [];
-  for (const file of files) {
-    const analysis = deferred.get(file)?.();
-    if (analysis) reportAnalysis(file.name, analysis, problems, warnings);
-  }
+  for (const file of files) if (file instanceof DeferredFile) reportAnalysis(file.name, file.analysis(), problems, warnings);
   if (problems.length > 0) throw cannotApply(dir, problems);
   return warnings;
 }
@@ -221,24 +218,44 @@ function analyzeNow(name: string, version: string, path: string, bytes: Buffer, 
   return { ...read, mode: analysis.mode, modeReason: analysis.reason, partialRisk: analysis.partialRisk, statements: analysis.statements, body: analysis.body };
 }
 
-/** Files whose lexing waits until asked for (loadMigrationsDeferred), and how to do it, once. */
-const deferred = new WeakMap<MigrationFile, () => SqlAnalysis>();
+/** A file read by loadMigrationsDeferred: lexed when its mode, statements or body is first read, or by checkContent. */
+class DeferredFile implements MigrationFile {
+  readonly version: string;
+  readonly name: string;
+  readonly path: string;
+  readonly sql: string;
+  readonly checksum: string;
+  readonly rawChecksum: string;
+  #analysis: SqlAnalysis | undefined;
+
+  constructor(read: Read) {
+    ({ version: this.version, name: this.name, path: this.path, sql: this.sql, checksum: this.checksum, rawChecksum: this.rawChecksum } = read);
+  }
+
+  analysis(): SqlAnalysis {
+    return (this.#analysis ??= analyzeSql(this.sql));
+  }
+
+  get mode() {
+    return this.analysis().mode;
+  }
+  get modeReason() {
+    return this.analysis().reason;
+  }
+  get partialRisk() {
+    return this.analysis().partialRisk;
+  }
+  get statements() {
+    return this.analysis().statements;
+  }
+  get body() {
+    return this.analysis().body;
+  }
+}
 
 function analyzeLater(name: string, version: string, path: string, bytes: Buffer, problems: string[]): MigrationFile | undefined {
   const read = readText(name, version, path, bytes, problems);
-  if (!read) return undefined;
-  let analysis: SqlAnalysis | undefined;
-  const analyzed = (): SqlAnalysis => (analysis ??= analyzeSql(read.sql));
-  const field = <K extends keyof SqlAnalysis>(key: K): PropertyDescriptor => ({ get: () => analyzed()[key], enumerable: true });
-  const file = Object.defineProperties(read, {
-    mode: field('mode'),
-    modeReason: field('reason'),
-    partialRisk: field('partialRisk'),
-    statements: field('statements'),
-    body: field('body'),
-  }) as MigrationFile;
-  deferred.set(file, analyzed);
-  return file;
+  return read && new DeferredFile(read);
 }
 
 /** A leading UTF-8 BOM or a CR byte: normalize() may change the text. */

@@ -27,8 +27,11 @@ function error(fn: () => unknown): string {
   throw new Error('did not throw');
 }
 
-/** Every field, read through the lazy getters. */
-const plain = (f: MigrationFile) => ({ ...f, statements: [...f.statements] });
+/** Every field of MigrationFile (the deferred ones are getters). */
+const plain = (f: MigrationFile) => {
+  const { version, name, path, sql, checksum, rawChecksum, mode, modeReason, partialRisk, statements, body } = f;
+  return { version, name, path, sql, checksum, rawChecksum, mode, modeReason, partialRisk, statements, body };
+};
 
 describe('loadMigrationsDeferred', () => {
   const fixtures = (clean: boolean) => {
