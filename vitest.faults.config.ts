@@ -11,5 +11,7 @@ export default defineConfig({
     pool: 'forks',
     // Each fault test starts its own servers and many processes; two at a time on two cores.
     maxWorkers: 2,
+    // .ci/run collects counts from every tier (scripts/ci-summary.mjs).
+    reporters: process.env.PGSHIFT_REPORT ? ['default', ['json', { outputFile: process.env.PGSHIFT_REPORT }]] : ['default'],
   },
 });
