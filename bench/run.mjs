@@ -62,7 +62,7 @@ const SINGLE_TX = new Set(['psql (single tx)', 'pgshift --single-transaction', '
 const selected = (name) => !ONLY || ONLY.has(name) || TOOLS[name]?.kind === 'baseline';
 /** Which tools run cold at size N (quick mode keeps the peers to N = 100). */
 function coldTools(n) {
-  return Object.keys(TOOLS).filter((name) => selected(name) && (!QUICK || TOOLS[name].kind !== 'peer' || n === 100));
+  return Object.keys(TOOLS).filter((name) => selected(name) && TOOLS[name].kind !== 'variant' && (!QUICK || TOOLS[name].kind !== 'peer' || n === 100));
 }
 const NOOP_TOOLS = Object.keys(TOOLS).filter((name) => selected(name) && TOOLS[name].kind !== 'baseline' && name !== 'pgshift --single-transaction' && name !== 'node-pg-migrate (tx per file)');
 
@@ -185,13 +185,14 @@ function expectedTables(n) {
 
 async function noopRuns(env, set) {
   const dbs = {};
-  for (const name of NOOP_TOOLS) {
+  for (const name of NOOP_TOOLS.filter((n) => TOOLS[n].kind !== 'variant')) {
     dbs[name] = await freshDatabase(env);
     log(`   setup: ${name} applies ${NOOP_FILES} files`);
     runOnce(TOOLS[name].cmd(context(env, set, dbs[name])), { logDir: RAW, label: `noop-setup-${name}` });
     await verify(env, dbs[name], name, NOOP_FILES);
   }
   const names = ['floor', ...NOOP_TOOLS];
+  // The floor and pgshift's variant rows run against pgshift's database (the variant finds it all applied).
   const spec = (name) => (name === 'floor' ? FLOOR : TOOLS[name]).cmd(context(env, set, dbs[name] ?? dbs.pgshift ?? 'postgres'));
   for (const name of names) runOnce(spec(name), { logDir: RAW, label: `noop-warmup-${name}` });
   const samples = Object.fromEntries(names.map((t) => [t, []]));
@@ -199,12 +200,12 @@ async function noopRuns(env, set) {
   for (let r = 0; r < runs; r++) {
     for (const name of rotate(names, r)) {
       samples[name].push(runOnce(spec(name), { logDir: RAW, label: `noop-${name}-r${r}` }));
-      if (name !== 'floor') await verify(env, dbs[name], name, NOOP_FILES);
+      if (name !== 'floor') await verify(env, dbs[name] ?? dbs.pgshift, name, NOOP_FILES);
     }
     env.sample();
     log(`   round ${r + 1}/${runs}: ${names.map((t) => `${short(t)} ${fmt(samples[t].at(-1).ms)}`).join(' · ')}`);
   }
-  for (const db of Object.values(dbs)) await dropDatabase(env, db);
+  for (const db of new Set(Object.values(dbs))) await dropDatabase(env, db);
   return names.map((name) => summarize(name, NOOP_FILES, samples, 'floor'));
 }
 

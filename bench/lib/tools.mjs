@@ -41,6 +41,12 @@ export const TOOLS = {
     cmd: (c) => ({ argv: [c.node, PGSHIFT, '--single-transaction'], env: pgshiftEnv(c) }),
     count: 'SELECT count(*) FROM public.schema_migrations WHERE success',
   },
+  'pgshift (sslmode=prefer)': {
+    kind: 'variant',
+    note: "pgshift's default sslmode (libpq's `prefer`) against this server without TLS: node-postgres cannot continue after the server's \"no TLS\" answer the way libpq does, so pgshift opens a second connection",
+    cmd: (c) => ({ argv: [c.node, PGSHIFT], env: pgshiftEnv(c, 'prefer') }),
+    count: 'SELECT count(*) FROM public.schema_migrations WHERE success',
+  },
   dbmate: {
     kind: 'peer',
     note: 'Go binary from the `dbmate` npm package; a transaction per file (its default)',
@@ -90,12 +96,15 @@ function baseEnv() {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8' };
 }
 
-function pgshiftEnv(c) {
-  return { ...baseEnv(), DATABASE_URL: c.url, MIGRATIONS_DIR: c.set.plain, LOG_FORMAT: 'json', TERMINATION_LOG: '' };
+// The benchmark's server has no TLS. Every contender is told so (sslmode=disable), as the Node peers
+// are by default (node-postgres tries no TLS unless asked): nobody pays a TLS attempt. The row
+// `pgshift (sslmode=prefer)` shows what pgshift's libpq-like default costs against such a server.
+function pgshiftEnv(c, sslmode = 'disable') {
+  return { ...baseEnv(), DATABASE_URL: `${c.url}?sslmode=${sslmode}`, MIGRATIONS_DIR: c.set.plain, LOG_FORMAT: 'json', TERMINATION_LOG: '' };
 }
 
 function psqlEnv(c) {
-  return { ...baseEnv(), PGHOST: '127.0.0.1', PGPORT: String(c.port), PGUSER: USER, PGPASSWORD: PASSWORD, PGDATABASE: c.db };
+  return { ...baseEnv(), PGHOST: '127.0.0.1', PGPORT: String(c.port), PGUSER: USER, PGPASSWORD: PASSWORD, PGDATABASE: c.db, PGSSLMODE: 'disable' };
 }
 
 /**
