@@ -2,7 +2,7 @@
 // here with openssl. Whether a session is encrypted is read from pg_stat_ssl by a migration running
 // in pgshift's own session.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLines, runCli, writeMigrations, type CliResult } from '../helpers/cli.js';
@@ -109,6 +109,30 @@ describe('sslmode, as libpq documents it', () => {
     const db = await createDatabase(server.url);
     const r = await up(db, withParams(db.url, { sslmode: 'require', sslrootcert: pki.otherCaCert }));
     expectRefusedAtOnce(r, /certificate/i);
+  });
+
+  it('require with ~/.postgresql/root.crt present verifies against it too (libpq compatibility)', async () => {
+    const otherHome = mkdtempSync(join(tmpdir(), 'pgshift-home-'));
+    mkdirSync(join(otherHome, '.postgresql'));
+    copyFileSync(pki.otherCaCert, join(otherHome, '.postgresql', 'root.crt'));
+    const db = await createDatabase(server.url);
+    const r = await up(db, withParams(db.url, { sslmode: 'require' }), { HOME: otherHome });
+    expectRefusedAtOnce(r, /not signed by a CA in sslrootcert/);
+  });
+
+  it('allow: plain first, TLS when the server refuses a plain session (hostnossl … reject)', async () => {
+    const { cert, key } = pki.clientCert('certuser');
+    const db = await createDatabase(server.url);
+    await db.query('GRANT ALL ON SCHEMA public TO certuser');
+    const u = new URL(db.url);
+    u.username = 'certuser';
+    u.password = '';
+    const r = await up(db, withParams(u.toString(), { sslmode: 'allow', sslcert: cert, sslkey: key }));
+    expect(r.code, r.stdout).toBe(0);
+    expect(await session(db)).toMatchObject({ ssl: true });
+    const plain = await createDatabase(server.url);
+    expect((await up(plain, withParams(plain.url, { sslmode: 'allow' }))).code).toBe(0);
+    expect(await session(plain)).toEqual({ ssl: false, version: null });
   });
 
   it('verify-ca with PGSSLROOTCERT: encrypted and verified, host name not checked', async () => {
