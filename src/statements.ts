@@ -306,10 +306,15 @@ function readNumber(s: Scanner): void {
 // ---------------------------------------------------------------------------------------------
 // Splitting
 
-/** A statement with the tokens it was made of (for mode detection). */
+/**
+ * A statement and what mode detection needs to know of it, worked out as soon as the statement ends:
+ * its tokens are then dropped, so a 50 MB data migration never holds millions of them at once.
+ */
 interface Piece {
   statement: Statement;
-  tokens: Token[];
+  facts: Facts;
+  /** Its first top-level word (lowercased), '' if none. */
+  firstWord: string;
 }
 
 interface Lexed {
@@ -384,8 +389,9 @@ function finishStatement(s: Scanner, pieces: Piece[], tokens: Token[], terminate
   if (!first || !last) return;
   const line = locate(s.sql, s.lines, first.start).line;
   const statement: Statement = { text: s.sql.slice(first.start, last.end), start: first.start, end: last.end, line };
-  pieces.push({ statement, tokens });
-  const copy = copyDirection(tokens);
+  const words = topLevelWords(tokens);
+  pieces.push({ statement, facts: factsOf(words, tokens), firstWord: words[0] ?? '' });
+  const copy = copyDirection(words);
   if (copy === 'from stdin') {
     s.findings.push({
       offset: first.start,
@@ -397,10 +403,8 @@ function finishStatement(s: Scanner, pieces: Piece[], tokens: Token[], terminate
   }
 }
 
-function copyDirection(tokens: Token[]): 'from stdin' | 'to stdout' | undefined {
-  // The first top-level word decides; most statements are not COPY, so no word list is built for them.
-  if (tokens.find((t) => t.kind === 'word' && t.depth === 0)?.value !== 'copy') return undefined;
-  const words = topLevelWords(tokens);
+function copyDirection(words: string[]): 'from stdin' | 'to stdout' | undefined {
+  if (words[0] !== 'copy') return undefined;
   for (let i = 1; i < words.length - 1; i++) {
     if (words[i] === 'from' && words[i + 1] === 'stdin') return 'from stdin';
     if (words[i] === 'to' && words[i + 1] === 'stdout') return 'to stdout';
@@ -452,8 +456,7 @@ function hasPair(words: string[], first: string, second: string): boolean {
   return words.some((w, i) => w === first && words[i + 1] === second);
 }
 
-function factsOf(tokens: Token[]): Facts {
-  const words = topLevelWords(tokens);
+function factsOf(words: string[], tokens: Token[]): Facts {
   return {
     control: transactionControl(words),
     refused: refusedStatement(words, tokens),
@@ -549,7 +552,7 @@ function refusedReindex(tokens: Token[]): string | undefined {
 export function analyzeSql(sql: string): SqlAnalysis {
   const lexed = lex(sql);
   const statements = lexed.pieces.map((p) => p.statement);
-  const facts = lexed.pieces.map((p) => factsOf(p.tokens));
+  const facts = lexed.pieces.map((p) => p.facts);
   const decision = decideMode(sql, lexed, facts);
   // A SET or RESET changes only the session (reset after every file): it cannot leave a file partly applied.
   const ordinary = statements.filter((st, i) => facts[i]!.control === undefined && !/^(set|reset)\b/i.test(st.text)).length;
@@ -581,11 +584,10 @@ function decideMode(sql: string, lexed: Lexed, facts: Facts[]): Decision {
   if (opens > 1) return noTransaction(`${opens} BEGIN … COMMIT blocks: each runs as written`);
   const stray = lexed.pieces[strayControl(facts, controls)];
   const line = stray?.statement.line ?? 0;
-  return noTransaction(`transaction control at line ${line} (${controlName(stray?.tokens ?? [])}): each statement runs as written`);
+  return noTransaction(`transaction control at line ${line} (${controlName(stray?.firstWord ?? '')}): each statement runs as written`);
 }
 
-function controlName(tokens: Token[]): string {
-  const [first = ''] = topLevelWords(tokens);
+function controlName(first: string): string {
   const name = first.toUpperCase();
   return first === 'start' || first === 'prepare' ? `${name} TRANSACTION` : name;
 }
