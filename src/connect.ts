@@ -1,14 +1,13 @@
 // Waiting for the database: one pg.Client, retried with exponential backoff and jitter while the
 // failure can heal by itself, bounded by DB_WAIT_TIMEOUT, cancellable by SIGTERM.
 import { existsSync, readFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import pRetry from 'p-retry';
 import pg from 'pg';
 import type { Config, ConnectionSettings } from './config.js';
 import { sleep } from './abort.js';
-import type { Socket } from 'node:net';
 import { ConfigError, ConnectError, MigratorError } from './errors.js';
 import type { Logger } from './logger.js';
 import { CONNECTION_DEAD, describeConnectError, isConnectionLost, isTransient } from './pg-errors.js';
@@ -401,7 +400,7 @@ export function connectionLost(err: unknown, during: string): ConnectError | und
   return new ConnectError(
     `lost the connection to the database while ${during}: ${reason}. ` +
       'A file and its history row commit together, so the next run finds it applied or pending, never half of it ' +
-      '(a no-transaction file is reported unfinished); the server released the migration lock with the session. Run again.',
+      '(a no-transaction file is reported unfinished); the migration lock ends with the session on the server (within about a minute of a network cut). Run again.',
     { cause: err },
   );
 }
