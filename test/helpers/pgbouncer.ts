@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, SUPERUSER, SUPERUSER_PASSWORD } from './server.js';
+import { serverOsUser } from './tls.js';
 
 export type PoolMode = 'session' | 'transaction' | 'statement';
 
@@ -49,12 +50,10 @@ export function pgbouncerUnavailable(): string | undefined {
   return checked;
 }
 
-/** PgBouncer refuses to run as root; run it as the server's `postgres` user then. */
+/** PgBouncer refuses to run as root; run it as the servers' OS user then, owning its folder. */
 function runAs(dir: string): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
-  const owner = { uid: id('-u'), gid: id('-g') };
-  chownSync(dir, owner.uid, owner.gid);
+  const owner = serverOsUser();
+  if (owner) chownSync(dir, owner.uid, owner.gid);
   return owner;
 }
 

