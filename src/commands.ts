@@ -75,9 +75,9 @@ function logTarget(ctx: Context): void {
   if (c.ignored.length) ctx.log.warn({ event: 'config.ignored', ignored: c.ignored.join(',') }, 'DATABASE_URL wins; ignoring the other connection variables that are set');
 }
 
-async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>, opening?: Promise<Session>): Promise<T> {
-  if (!opening) logTarget(ctx);
-  const session = await (opening ?? connect(ctx.config, ctx.log, ctx.signal));
+async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>): Promise<T> {
+  logTarget(ctx);
+  const session = await connect(ctx.config, ctx.log, ctx.signal);
   ctx.log.debug({ event: 'db.connected', pid: session.pid, serverVersion: session.serverVersion }, 'connected');
   try {
     return await fn(session);
@@ -131,48 +131,45 @@ function rejectIfProblems(ctx: Context, plan: Plan): void {
 
 // --- commands ----------------------------------------------------------------------------------
 
+/**
+ * `up` runs on every pod start, and usually nothing is pending (docs/PERFORMANCE.md). So the folder is
+ * read while the session opens, the lock is taken and the history read (the run waits for the slower
+ * of the two, not for both), and files are lexed only once the plan shows which are not applied as
+ * they are (checkNotApplied).
+ */
 async function up(ctx: Context): Promise<Outcome> {
-  const { files, opening } = await readWhileConnecting(ctx);
+  const run = abandonable(ctx);
+  const reading = loadMigrationsDeferred(ctx.config.migrationsDir).then((loaded) => logLoaded(ctx, loaded));
+  // A folder that cannot be read stops the connecting (or the waiting for the lock) at once.
+  reading.catch((err: unknown) => run.abandon(err));
   try {
-    return await withSession(
-      ctx,
-      (session) =>
-        withMigrationLock(ctx, session, async (t) => {
-          const plan = await enrich(session, buildPlan(files, await readHistory(session.client, t), { strict: ctx.args.strict }));
-          checkNotApplied(ctx, files, plan);
-          logWarnings(ctx, plan);
-          if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
-          rejectIfProblems(ctx, plan);
-          return applyPlan(ctx, session, t, plan);
-        }),
-      opening,
+    return await withSession(run.ctx, (session) =>
+      withMigrationLock(run.ctx, session, async (t) => {
+        const rows = await readHistory(session.client, t);
+        const files = await reading;
+        const plan = await enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
+        checkNotApplied(ctx, files, plan);
+        logWarnings(ctx, plan);
+        if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
+        rejectIfProblems(ctx, plan);
+        return applyPlan(ctx, session, t, plan);
+      }),
     );
   } catch (err) {
-    // As if every file had been lexed before connecting: a folder that cannot be applied (exit 6)
-    // wins over an unreachable database (4) or a lock held too long (5).
+    // As if the folder had been read and every file lexed before connecting: a folder that cannot be
+    // applied (exit 6) wins over an unreachable database (4) or a lock held too long (5).
+    const files = await reading;
     if (err instanceof ConnectError || err instanceof LockTimeoutError) checkContent(ctx.config.migrationsDir, files);
     throw err;
   }
 }
 
-/**
- * `up` runs on every pod start, and usually nothing is pending (docs/PERFORMANCE.md). So the folder is
- * read while the connection is being opened (the run waits for the slower of the two, not for both),
- * and files are lexed only once the plan shows which are not applied as they are (checkNotApplied).
- */
-async function readWhileConnecting(ctx: Context): Promise<{ files: MigrationFile[]; opening: Promise<Session> }> {
-  logTarget(ctx);
-  const abandon = new AbortController();
-  ctx.signal.addEventListener('abort', () => abandon.abort(ctx.signal.reason), { once: true });
-  const opening = connect(ctx.config, ctx.log, abandon.signal);
-  opening.catch(() => {}); // handled when awaited; reading may finish first
-  try {
-    return { files: logLoaded(ctx, await loadMigrationsDeferred(ctx.config.migrationsDir)), opening };
-  } catch (err) {
-    abandon.abort(err);
-    await opening.then((session) => session.client.end(), () => {});
-    throw err;
-  }
+/** `ctx` with a signal that also aborts when abandon() is called (SIGTERM/SIGINT still abort it too). */
+function abandonable(ctx: Context): { ctx: Context; abandon(reason: unknown): void } {
+  const controller = new AbortController();
+  if (ctx.signal.aborted) controller.abort(ctx.signal.reason);
+  else ctx.signal.addEventListener('abort', () => controller.abort(ctx.signal.reason), { once: true });
+  return { ctx: { ...ctx, signal: controller.signal }, abandon: (reason) => controller.abort(reason) };
 }
 
 /** The lexer's findings (exit 6) and warnings for every file that is not applied as it is: applied files ran already. */
