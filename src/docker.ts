@@ -40,11 +40,13 @@ export function parseInspect(json: unknown): DockerContainer[] {
   });
 }
 
-const POSTGRES_IMAGE = /(^|\/)(postgres|postgis|timescaledb[\w-]*|pgvector|supabase\/postgres)(:|@|$)/i;
+/** The official image and its derivatives (postgis, timescaledb, pgvector, a company's own `…/postgres-custom`). */
+const POSTGRES_IMAGE = /postgres|postgis|timescale|pgvector/i;
+const POSTGRES_ENV = ['PG_VERSION', 'PG_MAJOR', 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE'];
 
 /** By exact name, then a unique name containing NAME; without NAME the one container running a PostgreSQL image. */
 export function pickContainer(containers: DockerContainer[], name: string | undefined): DockerContainer {
-  const postgres = containers.filter((c) => POSTGRES_IMAGE.test(c.image) || c.env.PG_VERSION !== undefined);
+  const postgres = containers.filter((c) => POSTGRES_IMAGE.test(c.image) || POSTGRES_ENV.some((k) => c.env[k] !== undefined));
   const listing = containers.map((c) => `${c.name} (${c.image})`).join(', ') || 'none';
   if (name) {
     const exact = containers.find((c) => c.name === name || c.id.startsWith(name));
@@ -70,6 +72,8 @@ export function connectionEnv(c: DockerContainer): Record<string, string> {
   const env: Record<string, string> = { POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: '5432', POSTGRES_USER: user, POSTGRES_DB: c.env.POSTGRES_DB ?? user };
   if (c.env.POSTGRES_PASSWORD !== undefined) env.POSTGRES_PASSWORD = c.env.POSTGRES_PASSWORD;
   const port = c.published[0];
+  // On the host network the server listens where the container's PGPORT says (the image's default 5432).
+  if (c.hostNetwork && c.env.PGPORT) env.POSTGRES_PORT = c.env.PGPORT;
   if (port) {
     env.POSTGRES_HOST = ['', '0.0.0.0', '::'].includes(port.hostIp) ? '127.0.0.1' : port.hostIp;
     env.POSTGRES_PORT = port.hostPort;

@@ -603,6 +603,36 @@ t_s4_arbitrary_uid() {
     no_password_in "$LOGS/ct-s4.out"
 }
 
+# 6. `pgshift --docker NAME`, run on the host as a laptop user would: the real docker CLI finds the
+#    running stand-in, pgshift reads the POSTGRES_* it was started with and its port (host network:
+#    its PGPORT), connects with them and applies. Nothing but PATH, DOCKER_HOST and HOME is passed.
+t_s6_docker_discovery() {
+    local dir=$WORK/s6-migrations out=$LOGS/ct-s6.out
+    mkdir -p "$dir"
+    printf 'CREATE TABLE ct_docker_probe (id int);\n' > "$dir/0001_probe.sql"
+    [ -f "$ROOT/dist/pgshift.mjs" ] || (cd "$ROOT" && node scripts/build.mjs)
+    set +e
+    env -i PATH="$PATH" DOCKER_HOST="$DOCKER_HOST" HOME="$HOME" LOG_FORMAT=json TERMINATION_LOG= \
+        MIGRATIONS_DIR="$dir" PGDATABASE=ignored \
+        timeout 60 node "$ROOT/dist/pgshift.mjs" --docker "$PG_CONTAINER" --list > "$out" 2>&1
+    RC=$?
+    set -e
+    expect_eq "$RC" 0 "--docker $PG_CONTAINER --list: exit 0"
+    grep -q '"source":"POSTGRES_\*"' "$out" || die "the connection did not come from the container's POSTGRES_*: $(head -c 600 "$out")"
+    grep -q "\"port\":$PG_PORT" "$out" || die "the container's PGPORT ($PG_PORT) was not used: $(head -c 600 "$out")"
+    ok "found $PG_CONTAINER through the docker CLI, with its user, password and port"
+    # The container's POSTGRES_DB (postgres) is where it applies; a history table of its own keeps it apart.
+    set +e
+    env -i PATH="$PATH" DOCKER_HOST="$DOCKER_HOST" HOME="$HOME" LOG_FORMAT=json TERMINATION_LOG= \
+        MIGRATIONS_DIR="$dir" MIGRATIONS_TABLE=ct_docker_history \
+        timeout 60 node "$ROOT/dist/pgshift.mjs" --docker > "$out.up" 2>&1
+    RC=$?
+    set -e
+    expect_eq "$RC" 0 "--docker without a name (the one PostgreSQL container): exit 0"
+    expect_eq "$(sql postgres "select to_regclass('public.ct_docker_probe') is not null")" t "applied through the discovered connection"
+    no_password_in "$out" "$out.up"
+}
+
 # 5. The real docker-compose.yml (with the stand-in override): postgres healthy -> migrate exits 0 ->
 #    app runs and reads the history; then with a failing migration, app is never created.
 t_s5_compose() {
@@ -688,6 +718,7 @@ run_test s2-failing-migration t_s2_failing image-build
 run_test s3-sigterm-143 t_s3_sigterm image-build
 run_test s4-arbitrary-uid t_s4_arbitrary_uid image-build
 run_test s5-compose t_s5_compose image-build compose-config
+run_test s6-docker-discovery t_s6_docker_discovery image-build
 
 start=$(ct_now)
 set +e

@@ -19,12 +19,17 @@ describe('--docker', () => {
     const c = pickContainer(parseInspect([pg, redis]), undefined);
     expect(connectionEnv(c)).toEqual({ POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: '55432', POSTGRES_USER: 'kb', POSTGRES_PASSWORD: 'pw-in-container', POSTGRES_DB: 'knowledge' });
   });
+  it('recognises derived images by name or by the official image\'s environment', () => {
+    expect(pickContainer(parseInspect([redis, inspect('db', 'acme/postgres-custom:15', [])]), undefined).name).toBe('db');
+    expect(pickContainer(parseInspect([redis, inspect('db', 'registry.local/base-db:1', ['PG_MAJOR=16'])]), undefined).name).toBe('db');
+  });
   it('picks by exact name, then by a unique part of the name', () => {
     const all = parseInspect([pg, redis, other]);
     expect(pickContainer(all, 'analytics-db').name).toBe('analytics-db');
     expect(pickContainer(all, 'kb-post').name).toBe('kb-postgres-1');
   });
   it('uses the container address when no port is published', () => expect(connectionEnv(parseInspect([other])[0]!)).toMatchObject({ POSTGRES_HOST: '172.17.0.5', POSTGRES_PORT: '5432', POSTGRES_USER: 'postgres', POSTGRES_DB: 'postgres' }));
+  it('uses the PGPORT of a host-network container', () => expect(connectionEnv(parseInspect([inspect('pg', 'postgres:15', ['PGPORT=6543'], {}, {}, 'host')])[0]!)).toMatchObject({ POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: '6543' }));
   it('uses localhost for a host-network container', () => expect(connectionEnv(parseInspect([inspect('pg', 'postgres:15', [], {}, {}, 'host')])[0]!)).toMatchObject({ POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: '5432' }));
   it('refuses when several PostgreSQL containers run', () => expect(() => pickContainer(parseInspect([pg, other]), undefined)).toThrow('several PostgreSQL containers run (kb-postgres-1, analytics-db); name one: --docker NAME'));
   it('refuses when none runs, listing what does', () => expect(() => pickContainer(parseInspect([redis]), undefined)).toThrow('no running PostgreSQL container found; running: kb-redis-1 (redis:7)'));
