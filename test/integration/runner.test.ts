@@ -1,29 +1,18 @@
 // The runner end to end, as users run it: the built CLI spawned with environment variables against
 // real PostgreSQL, asserting exit codes, output and the database afterwards.
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collect, jsonLines, ROOT, runCli, spawnCli, waitForOutput, writeMigrations, type CliResult } from '../helpers/cli.js';
-import { createDatabase, type TestDatabase } from '../helpers/db.js';
-import { SUPERUSER_PASSWORD } from '../helpers/server.js';
+import { collect, jsonLines, ROOT, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { databasePerTest, runCliCheckingSecrets } from '../helpers/suite.js';
 
-const outputs: string[] = [];
-async function run(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
-  const r = await runCli(args, env);
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
-
+const { run, keep } = runCliCheckingSecrets();
+const useDb = databasePerTest();
 let db: TestDatabase;
-beforeEach(async () => {
-  db = await createDatabase();
-  return () => db.drop();
-});
-
-afterAll(() => {
-  // Every byte any run of this file printed: the password never appears.
-  expect(outputs.join('\n')).not.toContain(SUPERUSER_PASSWORD);
+beforeEach(() => {
+  db = useDb();
 });
 
 const history = (schema = 'public') => db.query<{ filename: string; success: boolean; error_message: string | null; checksum: string | null; execution_time_ms: number | null }>(`SELECT filename, success, error_message, checksum, execution_time_ms FROM ${schema}.schema_migrations ORDER BY id`);
@@ -217,8 +206,7 @@ describe('signals', () => {
     await new Promise((r) => setTimeout(r, 300));
     const sent = Date.now();
     child.kill('SIGTERM');
-    const r = await done;
-    outputs.push(r.stdout, r.stderr);
+    const r = keep(await done);
     expect(r.code).toBe(143);
     expect(Date.now() - sent).toBeLessThan(5000);
     expect(await db.query(`SELECT to_regclass('public.slow') AS t`)).toEqual([{ t: null }]);

@@ -1,26 +1,16 @@
 // `pgshift --single-transaction`: every pending file and its history row in one transaction. The
 // built CLI spawned against real PostgreSQL; the database is inspected afterwards.
 import { writeFile } from 'node:fs/promises';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { jsonLines, runCli, writeMigrations, type CliResult } from '../helpers/cli.js';
-import { createDatabase, type TestDatabase } from '../helpers/db.js';
-import { SUPERUSER_PASSWORD } from '../helpers/server.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { jsonLines, writeMigrations } from '../helpers/cli.js';
+import type { TestDatabase } from '../helpers/db.js';
+import { databasePerTest, runCliCheckingSecrets } from '../helpers/suite.js';
 
-const outputs: string[] = [];
-async function run(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
-  const r = await runCli(args, env);
-  outputs.push(r.stdout, r.stderr);
-  return r;
-}
-
+const { run } = runCliCheckingSecrets();
+const useDb = databasePerTest();
 let db: TestDatabase;
-beforeEach(async () => {
-  db = await createDatabase();
-  return () => db.drop();
-});
-
-afterAll(() => {
-  expect(outputs.join('\n')).not.toContain(SUPERUSER_PASSWORD);
+beforeEach(() => {
+  db = useDb();
 });
 
 const history = () => db.query<{ filename: string; success: boolean; error_message: string | null; checksum: string | null }>('SELECT filename, success, error_message, checksum FROM public.schema_migrations ORDER BY id');
