@@ -30,6 +30,7 @@ const { values: opts } = parseArgs({
     runs: { type: 'string' },
     sizes: { type: 'string' },
     'noop-files': { type: 'string' },
+    'noop-runs': { type: 'string' },
     tools: { type: 'string' },
     node: { type: 'string', default: process.execPath },
     'no-build': { type: 'boolean', default: false },
@@ -40,7 +41,7 @@ const { values: opts } = parseArgs({
 });
 
 if (opts.help) {
-  console.log(`node bench/run.mjs [--quick] [--runs N] [--sizes 10,100,1000] [--noop-files 1000]
+  console.log(`node bench/run.mjs [--quick] [--runs N] [--sizes 10,100,1000] [--noop-files 1000] [--noop-runs 20]
   [--tools pgshift,dbmate,...] [--node /path/to/node] [--no-build] [--no-scale] [--out FILE]
 
 Tools: ${Object.keys(TOOLS).join(', ')}
@@ -211,7 +212,7 @@ async function noopRuns(env, set) {
   const spec = (name) => (name === 'floor' ? FLOOR : TOOLS[name]).cmd(context(env, set, dbs[name] ?? dbs.pgshift ?? 'postgres'));
   for (const name of names) runOnce(spec(name), { logDir: RAW, label: `noop-warmup-${name}` });
   const samples = Object.fromEntries(names.map((t) => [t, []]));
-  const runs = Math.max(RUNS, QUICK ? 5 : 10);
+  const runs = Number(opts['noop-runs'] ?? (QUICK ? 5 : 20));
   for (let r = 0; r < runs; r++) {
     for (const name of rotate(names, r)) {
       samples[name].push(runOnce(spec(name), { logDir: RAW, label: `noop-${name}-r${r}` }));
