@@ -62,6 +62,18 @@ function expectRefusedAtOnce(r: CliResult, message: RegExp): void {
   expect(String((failed?.err as { message?: string } | undefined)?.message)).toMatch(message);
 }
 
+
+/** A fresh database that `certuser` (no password; logs in with its client certificate) may use. */
+async function certUserDatabase() {
+  const { cert, key } = pki.clientCert('certuser');
+  const db = await createDatabase(server.url);
+  await db.query('GRANT ALL ON SCHEMA public TO certuser');
+  const u = new URL(db.url);
+  u.username = 'certuser';
+  u.password = '';
+  return { db, u, cert, key };
+}
+
 describe('sslmode, as libpq documents it', () => {
   it('disable: a plain session', async () => {
     const db = await createDatabase(server.url);
@@ -121,12 +133,7 @@ describe('sslmode, as libpq documents it', () => {
   });
 
   it('allow: plain first, TLS when the server refuses a plain session (hostnossl … reject)', async () => {
-    const { cert, key } = pki.clientCert('certuser');
-    const db = await createDatabase(server.url);
-    await db.query('GRANT ALL ON SCHEMA public TO certuser');
-    const u = new URL(db.url);
-    u.username = 'certuser';
-    u.password = '';
+    const { db, u, cert, key } = await certUserDatabase();
     const r = await up(db, withParams(u.toString(), { sslmode: 'allow', sslcert: cert, sslkey: key }));
     expect(r.code, r.stdout).toBe(0);
     expect(await session(db)).toMatchObject({ ssl: true });
@@ -186,12 +193,7 @@ describe('refusals are clear, final and immediate (exit 4, one attempt)', () => 
 
 describe('client certificates', () => {
   it('log in with a certificate (hostssl … cert), no password', async () => {
-    const { cert, key } = pki.clientCert('certuser');
-    const db = await createDatabase(server.url);
-    await db.query('GRANT ALL ON SCHEMA public TO certuser');
-    const u = new URL(db.url);
-    u.username = 'certuser';
-    u.password = '';
+    const { db, u, cert, key } = await certUserDatabase();
     const url = withParams(u.toString(), { sslmode: 'verify-full', sslrootcert: pki.caCert, sslcert: cert, sslkey: key });
     const r = await up(db, url);
     expect(r.code, r.stdout).toBe(0);
@@ -201,12 +203,7 @@ describe('client certificates', () => {
   });
 
   it('PGSSLCERT/PGSSLKEY work too; without a certificate the login is refused at once (exit 4)', async () => {
-    const { cert, key } = pki.clientCert('certuser');
-    const db = await createDatabase(server.url);
-    await db.query('GRANT ALL ON SCHEMA public TO certuser');
-    const u = new URL(db.url);
-    u.username = 'certuser';
-    u.password = '';
+    const { db, u, cert, key } = await certUserDatabase();
     const env = { PGSSLMODE: 'verify-full', PGSSLROOTCERT: pki.caCert };
     const refused = await up(db, u.toString(), env);
     expectRefusedAtOnce(refused, /28000/);
