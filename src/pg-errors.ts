@@ -1,5 +1,6 @@
 // What a PostgreSQL or network error means for us: whether waiting can heal it, and how to show it
 // to a person (file:line:column, SQLSTATE, message, detail, hint, the offending line with a caret).
+import { lineColumnAt } from './statements.js';
 
 /** The fields of a pg DatabaseError we use (also present on plain Errors from the driver, as undefined). */
 export interface PgErrorLike {
@@ -136,7 +137,7 @@ function errorPosition(err: PgErrorLike, source: string, sentStart: number): Sou
   if (!Number.isInteger(codePoint) || codePoint < 0) return undefined;
   const offset = codePointToIndex(source, sentStart, codePoint);
   if (offset < 0 || offset > source.length) return undefined;
-  return lineColumn(source, offset);
+  return lineColumnAt(source, offset);
 }
 
 /** Walks `codePoints` characters of the sent text, which equals `source` from `start` on. */
@@ -154,18 +155,6 @@ function codePointToIndex(source: string, start: number, codePoints: number): nu
     n += 1;
   }
   return n === codePoints && i >= 0 ? i : -1;
-}
-
-export function lineColumn(text: string, offset: number): SourcePosition {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line += 1;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: [...text.slice(lineStart, offset)].length + 1 };
 }
 
 function excerptAt(source: string, pos: SourcePosition): string {
