@@ -102,7 +102,6 @@ async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: Hist
 async function readOnlyPlan(ctx: Context, session: Session, files: MigrationFile[]): Promise<Plan> {
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
   const columns = await historyColumns(session.client, t);
-  if (columns && !columns.includes('filename')) throw new PlanRejectedError([`${t.display} exists but has no filename column: it is not a migration history table; set MIGRATIONS_SCHEMA/MIGRATIONS_TABLE to another name`]);
   const rows = columns ? await readHistory(session.client, t, columns) : [];
   return enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
 }

@@ -35,29 +35,19 @@ export type EnsureOutcome = { status: 'created' } | { status: 'exists' } | { sta
 
 /** Creates the table, or adopts an existing one (adding only missing columns). Call under the lock. */
 export async function ensureHistoryTable(client: pg.Client, t: HistoryTable): Promise<EnsureOutcome> {
-  const { rows } = await client.query<{ schema_exists: boolean; columns: string[] | null }>(
-    `SELECT n.oid IS NOT NULL AS schema_exists,
-            (SELECT array_agg(a.attname::text) FROM pg_attribute a
-              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
-       FROM (SELECT 1) one
-       LEFT JOIN pg_namespace n ON n.nspname = $1
-       LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
-    [t.schema, t.table],
-  );
-  const found = rows[0];
-  if (!found?.columns) {
+  const found = await describeTable(client, t);
+  if (!found.columns) {
     try {
-      if (!found?.schema_exists) await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(t.schema)}`);
+      if (!found.schemaExists) await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(t.schema)}`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${t.sql} (\n  ${COLUMNS.map(([n, d]) => `${n} ${d}`).join(',\n  ')}\n)`);
     } catch (err) {
       throw (err as { code?: string }).code === '42501' ? cannotCreate(t, err as Error) : err;
     }
     return { status: 'created' };
   }
-  if (!found.columns.includes('filename')) {
-    throw new PlanRejectedError([`${t.display} exists but has no filename column: it is not a migration history table; set MIGRATIONS_SCHEMA/MIGRATIONS_TABLE to another name`]);
-  }
-  const missing = COLUMNS.filter(([name]) => !found.columns!.includes(name));
+  const columns = found.columns;
+  if (!columns.includes('filename')) throw notHistory(t);
+  const missing = COLUMNS.filter(([name]) => !columns.includes(name));
   for (const [name, definition] of missing) {
     const def = definition.replace(' UNIQUE', '').replace(' PRIMARY KEY', '');
     await client.query(`ALTER TABLE ${t.sql} ADD COLUMN IF NOT EXISTS ${name} ${def}`);
@@ -113,13 +103,27 @@ export async function readHistory(client: pg.Client, t: HistoryTable, columns?: 
 
 /** The table's columns, or undefined when it does not exist yet (status, plan, validate, await read without creating it). */
 export async function historyColumns(client: pg.Client, t: HistoryTable): Promise<string[] | undefined> {
-  const { rows } = await client.query<{ columns: string[] | null }>(
-    `SELECT (SELECT array_agg(a.attname::text) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
+  const { columns } = await describeTable(client, t);
+  if (columns && !columns.includes('filename')) throw notHistory(t);
+  return columns;
+}
+
+/** Whether the schema exists, and the table's columns (undefined: no such table). One query. */
+async function describeTable(client: pg.Client, t: HistoryTable): Promise<{ schemaExists: boolean; columns: string[] | undefined }> {
+  const { rows } = await client.query<{ schema_exists: boolean; columns: string[] | null }>(
+    `SELECT n.oid IS NOT NULL AS schema_exists,
+            (SELECT array_agg(a.attname::text) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+       FROM (SELECT 1) one
+       LEFT JOIN pg_namespace n ON n.nspname = $1
+       LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
     [t.schema, t.table],
   );
-  return rows[0]?.columns ?? undefined;
+  return { schemaExists: rows[0]?.schema_exists === true, columns: rows[0]?.columns ?? undefined };
+}
+
+function notHistory(t: HistoryTable): PlanRejectedError {
+  return new PlanRejectedError([`${t.display} exists but has no filename column: it is not a migration history table; set MIGRATIONS_SCHEMA/MIGRATIONS_TABLE to another name`]);
 }
 
 /**
