@@ -84,6 +84,11 @@ export async function fail(file: MigrationFile, err: unknown, durationMs: number
   return new MigrationFailedError(`${file.name} failed:\n${err.message}`, results, failed, { cause: err.cause });
 }
 
+/** Backoff before retrying after MIGRATION_LOCK_TIMEOUT: 1 s doubling to 30 s, jittered 50–100%. */
+export function lockRetryDelay(attempt: number): number {
+  return Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+}
+
 async function applyWithRetries(file: MigrationFile, options: ApplyOptions, log: Logger): Promise<TransactionMode> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -92,7 +97,7 @@ async function applyWithRetries(file: MigrationFile, options: ApplyOptions, log:
       // Safe to retry only when nothing of the file took effect.
       const retryable = err instanceof FileFailure && err.sqlstate === '55P03' && options.lockTimeoutSet && !err.partial;
       if (!retryable || attempt > options.lockRetries) throw err;
-      const delayMs = Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      const delayMs = lockRetryDelay(attempt);
       log.warn({ event: 'migration.lock_timeout', attempt, nextDelayMs: Math.round(delayMs) }, 'a lock was not granted within MIGRATION_LOCK_TIMEOUT; rolled back, retrying');
       await sleep(delayMs, options.signal);
       throwIfAborted(options.signal);

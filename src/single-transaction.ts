@@ -3,7 +3,7 @@
 // its history row and the session reset as one batch), BEGIN before the first and COMMIT after the last.
 // A file that cannot run inside a transaction is refused before anything runs.
 import { sleep, throwIfAborted } from './abort.js';
-import { cancellable, fail, FileFailure, toFailure, type ApplyOptions } from './apply.js';
+import { cancellable, fail, FileFailure, lockRetryDelay, toFailure, type ApplyOptions } from './apply.js';
 import { PlanRejectedError } from './errors.js';
 import { appliedRowSql } from './history.js';
 import type { Logger } from './logger.js';
@@ -20,7 +20,7 @@ export async function applyInOneTransaction(files: MigrationFile[], options: App
       // MIGRATION_LOCK_TIMEOUT hit (55P03): everything was rolled back, so the group is retried whole.
       const retryable = err instanceof GroupLockTimeout && attempt <= options.lockRetries;
       if (!retryable) throw err instanceof GroupLockTimeout ? await err.record() : err;
-      const delayMs = Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+      const delayMs = lockRetryDelay(attempt);
       err.log.warn({ event: 'migration.lock_timeout', attempt, nextDelayMs: Math.round(delayMs) }, 'a lock was not granted within MIGRATION_LOCK_TIMEOUT; the whole transaction was rolled back, retrying');
       await sleep(delayMs, options.signal);
       throwIfAborted(options.signal);
