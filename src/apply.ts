@@ -1,15 +1,17 @@
 // Applying files in order. Each file and its history row commit together (one round trip: BEGIN,
-// the file, the row, COMMIT, and the session reset travel as one batch), or — for no-transaction
-// files — run statement by statement between a start marker and the final row.
+// the file, the row, COMMIT, and the session reset travel as one batch; a file over 4 MiB goes in
+// parts of about 1 MiB, read from disk as they are sent), or — for no-transaction files — run
+// statement by statement between a start marker and the final row.
 import type pg from 'pg';
 import { sleep, throwIfAborted } from './abort.js';
 import type { ConnectionSettings } from './config.js';
 import { cancelRunningQuery, connectionLost, type Session } from './connect.js';
-import { InterruptedError, MigrationFailedError, MigratorError } from './errors.js';
+import { InterruptedError, MigrationFailedError, MigratorError, SourceError } from './errors.js';
 import { appliedRowSql, markStarted, recordApplied, recordFailure, recordUnfinished, type HistoryTable } from './history.js';
 import type { Logger } from './logger.js';
 import { describeQueryError, formatQueryError, type PgErrorLike } from './pg-errors.js';
-import type { ApplyResult, MigrationFile, TransactionMode } from './types.js';
+import { blank } from './statements.js';
+import type { ApplyResult, MigrationFile, SqlPart, TransactionMode } from './types.js';
 
 export interface ApplyOptions {
   session: Session;
@@ -126,50 +128,85 @@ async function applyOnce(file: MigrationFile, options: ApplyOptions, log: Logger
   }
 }
 
-/**
- * A file this long goes to the server on its own rather than inside the batch: concatenating would
- * copy it once more in memory (a 50 MB data migration would need 50 MB more), and two more round
- * trips are nothing next to its run time.
- */
-const SEND_ALONE_CHARS = 1 << 20;
-
 async function runInTransaction(file: MigrationFile, options: ApplyOptions): Promise<void> {
   const { client } = options.session;
-  const prefix = file.mode === 'wrapped' ? '' : 'BEGIN;\n';
-  const after = `${appliedRowSql(client, options.table, file)};\nCOMMIT;\n${options.session.resetSql}`;
-  // Where the text sent starts in the file, for error positions.
-  let base = -prefix.length;
+  const wrapped = file.mode === 'wrapped';
   try {
-    if (file.body.length < SEND_ALONE_CHARS) {
-      await cancellable(options, () => client.query(`${prefix}${file.body}\n;\n${after}`));
-    } else {
-      if (prefix) await client.query(prefix);
-      base = 0;
-      await cancellable(options, () => client.query(file.body));
-      await cancellable(options, () => client.query(after));
-    }
+    await sendParts(file, options, {
+      before: wrapped ? '' : 'BEGIN;\n',
+      after: `${appliedRowSql(client, options.table, file)};\nCOMMIT;\n${options.session.resetSql}`,
+      // The file's own COMMIT would commit before the history row: the row commits with it instead.
+      blank: wrapped ? [file.statementCount - 1] : [],
+    });
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
-    throw toFailure(file, err, file.sql, base, options);
+    throw err;
   }
 }
+
+/** What travels with a file's text when it is sent in a transaction. */
+export interface Envelope {
+  /** Sent with the first part, in the same query: `BEGIN;\n`, or nothing. */
+  before: string;
+  /** Sent with the last part, in the same query: the history row, COMMIT, the session reset. */
+  after: string;
+  /** Statements (by their index in the file) sent as spaces: a wrapper's own BEGIN or COMMIT. */
+  blank: number[];
+}
+
+/**
+ * Sends a file's text part by part, `before` with the first part and `after` with the last: a file of
+ * one part is one query, one round trip. A large file's parts are read from disk as they are sent,
+ * one ahead. Throws FileFailure; the caller rolls back.
+ */
+export async function sendParts(file: MigrationFile, options: ApplyOptions, envelope: Envelope): Promise<void> {
+  const { client } = options.session;
+  let lead = envelope.before;
+  const send = async (part: SqlPart, tail: string): Promise<void> => {
+    const text = blankStatements(part, envelope.blank);
+    try {
+      await cancellable(options, () => client.query(`${lead}${text}${tail}`));
+    } catch (err) {
+      throw toFailure(file, err, { text, line: part.line }, -lead.length, options);
+    }
+    lead = '';
+  };
+  let held: SqlPart | undefined;
+  try {
+    for (const part of file.parts()) {
+      if (held) await send(held, '');
+      held = part;
+    }
+  } catch (err) {
+    throw err instanceof FileFailure ? err : toFailure(file, err, NO_TEXT, 0, options);
+  }
+  await send(held ?? { ...NO_TEXT, statements: [], index: 0 }, `\n;\n${envelope.after}`);
+}
+
+/** The part's text with the statements numbered `indices` (in the file) replaced by spaces. */
+function blankStatements(part: SqlPart, indices: number[]): string {
+  let text = part.text;
+  for (const i of indices) {
+    const statement = part.statements[i - part.index];
+    if (statement) text = blank(text, statement);
+  }
+  return text;
+}
+
+/** For a failure that no text of the file caused (the file could not be read again, COMMIT). */
+export const NO_TEXT = { text: '', line: 1 };
 
 async function runStatements(file: MigrationFile, options: ApplyOptions): Promise<void> {
   const { client } = options.session;
   const started = performance.now();
   await markStarted(client, options.table, file, options.runner);
-  let done = 0;
-  for (const statement of file.statements) {
-    try {
-      throwIfAborted(options.signal);
-      await runStatement(statement.text, options);
-      if (tookEffect(client, statement.text)) done += 1;
-    } catch (err) {
-      if (client.getTransactionStatus?.() !== 'I') await client.query('ROLLBACK').catch(() => {});
-      const failure = toFailure(file, err, file.sql, statement.start, options, { partial: done > 0, statementCount: file.statements.length, done });
-      const leftovers = await leftoverIndexes(client, file).catch(() => []);
-      throw leftovers.length ? withLeftovers(failure, leftovers) : failure;
-    }
+  const progress: Progress = { statementCount: file.statementCount, done: 0 };
+  try {
+    for (const part of file.parts()) await runPart(file, part, options, progress);
+  } catch (err) {
+    const failure = err instanceof FileFailure ? err : toFailure(file, err, NO_TEXT, 0, options, progress);
+    const leftovers = await leftoverIndexes(client, file).catch(() => []);
+    throw leftovers.length ? withLeftovers(failure, leftovers) : failure;
   }
   // `CREATE INDEX CONCURRENTLY IF NOT EXISTS` skips an INVALID index a failed run left behind:
   // the file would "succeed" while the index is unusable.
@@ -179,6 +216,20 @@ async function runStatements(file: MigrationFile, options: ApplyOptions): Promis
   }
   await recordApplied(client, options.table, file, performance.now() - started);
   await client.query(options.session.resetSql);
+}
+
+async function runPart(file: MigrationFile, part: SqlPart, options: ApplyOptions, progress: Progress): Promise<void> {
+  const { client } = options.session;
+  for (const statement of part.statements) {
+    try {
+      throwIfAborted(options.signal);
+      await runStatement(statement.text, options);
+    } catch (err) {
+      if (client.getTransactionStatus?.() !== 'I') await client.query('ROLLBACK').catch(() => {});
+      throw toFailure(file, err, part, statement.start, options, progress);
+    }
+    if (tookEffect(client, statement.text)) progress.done += 1;
+  }
 }
 
 const CONCURRENTLY = /\bconcurrently\b/i;
@@ -216,19 +267,25 @@ export async function cancellable<T>(options: ApplyOptions, fn: () => Promise<T>
   }
 }
 
+/** How far a no-transaction file got: statements that took effect (a failure after one leaves the file partly applied). */
 export interface Progress {
-  partial: boolean;
   statementCount: number;
   done: number;
 }
 
-export function toFailure(file: MigrationFile, err: unknown, source: string, base: number, options: ApplyOptions, progress?: Progress): FileFailure {
-  const partial = progress?.partial ?? false;
-  const where = progress?.partial ? `\n${progress.done} of ${progress.statementCount} statements had taken effect before this one` : '';
+/**
+ * The failure to record and report for `err`, raised by text sent from `source` (the file or a part
+ * of it, whose first line is the file's line `source.line`) starting at offset `base`.
+ */
+export function toFailure(file: MigrationFile, err: unknown, source: { text: string; line: number }, base: number, options: ApplyOptions, progress?: Progress): FileFailure {
+  const partial = (progress?.done ?? 0) > 0;
+  const where = partial ? `\n${progress?.done} of ${progress?.statementCount} statements had taken effect before this one` : '';
+  // The file changed on disk, or could not be read again, while it was applied.
+  if (err instanceof SourceError) return new FileFailure(`${err.message}${where}`, undefined, false, { cause: err, partial });
   if (err instanceof MigratorError) return new FileFailure(`${err.message}${where}`, undefined, true, { cause: err, partial });
   const e = err as PgErrorLike;
   const interrupted = options.signal.aborted;
-  const report = describeQueryError(e, source, base);
+  const report = describeQueryError(e, source.text, base, source.line);
   if (e.code === '25001' && file.mode === 'no-transaction') {
     report.hint = 'the file already runs statement by statement; remove the BEGIN … COMMIT around this statement: it cannot run inside a transaction block';
   }
@@ -258,12 +315,13 @@ function withLeftovers(f: FileFailure, indexes: string[]): FileFailure {
   return new FileFailure(`${f.message}\n${leftoverAdvice(indexes)}`, f.sqlstate, f.interrupted, { cause: f.cause, partial: f.partial });
 }
 
-/** INVALID indexes this file names (a CONCURRENTLY build that failed, now or in an earlier run). */
+/** INVALID indexes this file's CONCURRENTLY statements name (a build that failed, now or in an earlier run). */
 async function leftoverIndexes(client: pg.Client, file: MigrationFile): Promise<string[]> {
-  if (!CONCURRENTLY.test(file.sql)) return [];
-  const text = file.sql.toLowerCase();
+  const builds: string[] = [];
+  for (const part of file.parts()) for (const st of part.statements) if (CONCURRENTLY.test(st.text)) builds.push(st.text.toLowerCase());
+  if (builds.length === 0) return [];
   return (await invalidIndexes(client)).filter((qualified) => {
     const bare = qualified.split('.').pop()!.replace(/^"|"$/g, '').toLowerCase();
-    return text.includes(bare);
+    return builds.some((text) => text.includes(bare));
   });
 }

@@ -106,19 +106,20 @@ export interface QueryErrorReport {
 }
 
 /**
- * Maps a server error onto the file. `sentStart` is where the text sent to the server begins in
- * `source`: 0 for a wrapped file, minus the length of our own ASCII prefix (`BEGIN;\n`) for a
- * transaction-mode file, and the statement's start for a no-transaction statement.
+ * Maps a server error onto the file. `source` is the file's text or a part of it whose first line is
+ * the file's line `firstLine`. `sentStart` is where the text sent to the server begins in `source`:
+ * 0 for a wrapped file, minus the length of our own ASCII prefix (`BEGIN;\n`) for a transaction-mode
+ * file, and the statement's start for a no-transaction statement.
  */
-export function describeQueryError(err: PgErrorLike, source: string, sentStart: number): QueryErrorReport {
-  const position = errorPosition(err, source, sentStart);
+export function describeQueryError(err: PgErrorLike, source: string, sentStart: number, firstLine = 1): QueryErrorReport {
+  const local = errorPosition(err, source, sentStart);
   return {
     code: err.code,
     message: err.message,
     detail: err.detail,
     hint: err.hint ?? hintFor(err.code),
-    position,
-    excerpt: position ? excerptAt(source, position) : undefined,
+    position: local && { line: local.line + firstLine - 1, column: local.column },
+    excerpt: local ? excerptAt(source, local, firstLine) : undefined,
   };
 }
 
@@ -157,9 +158,13 @@ function codePointToIndex(source: string, start: number, codePoints: number): nu
   return n === codePoints && i >= 0 ? i : -1;
 }
 
-function excerptAt(source: string, pos: SourcePosition): string {
-  const lineText = source.split('\n')[pos.line - 1] ?? '';
-  const prefix = `${pos.line} | `;
+/** The line of `source` at `pos` (counted in `source`), numbered as in the file, with a caret. */
+function excerptAt(source: string, pos: SourcePosition, firstLine: number): string {
+  let start = 0;
+  for (let line = 1; line < pos.line && start >= 0; line++) start = source.indexOf('\n', start) + 1 || -1;
+  const end = source.indexOf('\n', start);
+  const lineText = start < 0 ? '' : source.slice(start, end < 0 ? source.length : end);
+  const prefix = `${pos.line + firstLine - 1} | `;
   return `${prefix}${lineText}\n${' '.repeat(prefix.length + pos.column - 1)}^`;
 }
 

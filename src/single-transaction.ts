@@ -3,7 +3,7 @@
 // its history row and the session reset as one batch), BEGIN before the first and COMMIT after the last.
 // A file that cannot run inside a transaction is refused before anything runs.
 import { sleep, throwIfAborted } from './abort.js';
-import { cancellable, fail, FileFailure, lockRetryDelay, toFailure, type ApplyOptions } from './apply.js';
+import { cancellable, fail, FileFailure, lockRetryDelay, NO_TEXT, sendParts, toFailure, type ApplyOptions } from './apply.js';
 import { PlanRejectedError } from './errors.js';
 import { appliedRowSql } from './history.js';
 import type { Logger } from './logger.js';
@@ -67,8 +67,12 @@ async function runGroup(files: MigrationFile[], options: ApplyOptions): Promise<
     const started = performance.now();
     try {
       log.info({ event: 'migration.start', mode: file.mode, checksum: file.checksum }, 'applying migration');
-      const batch = `${groupBody(file)}\n;\n${appliedRowSql(client, options.table, file)};\n${options.session.resetSql}`;
-      await cancellable(options, () => client.query(batch));
+      await sendParts(file, options, {
+        before: '',
+        after: `${appliedRowSql(client, options.table, file)};\n${options.session.resetSql}`,
+        // Inside the group a wrapper's own BEGIN would only warn, and its COMMIT would end the group.
+        blank: file.mode === 'wrapped' ? [0, file.statementCount - 1] : [],
+      });
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw await groupFailure(file, err, performance.now() - started, results.length, options, log);
@@ -93,20 +97,9 @@ async function commit(files: MigrationFile[], results: ApplyResult[], options: A
 }
 
 async function groupFailure(file: MigrationFile, err: unknown, ms: number, before: number, options: ApplyOptions, log: Logger): Promise<Error> {
-  const failure = err instanceof FileFailure ? err : toFailure(file, err, file.sql, 0, options);
+  const failure = err instanceof FileFailure ? err : toFailure(file, err, NO_TEXT, 0, options);
   if (before > 0) log.warn({ event: 'group.rolled_back', rolledBack: before }, `the ${before} migration(s) before it in this transaction were rolled back too`);
   const record = () => fail(file, failure, Math.round(ms), [], options, log);
   if (failure.sqlstate === '55P03' && options.lockTimeoutSet && !failure.interrupted) return new GroupLockTimeout(record, log);
   return record();
-}
-
-/**
- * The SQL a file runs inside the group. A file that wraps itself in BEGIN … COMMIT ('wrapped') already
- * has its COMMIT blanked; its BEGIN is blanked here too (spaces, newlines kept, so error positions still
- * map onto the file) — inside the group it would only warn "there is already a transaction in progress".
- */
-function groupBody(file: MigrationFile): string {
-  const begin = file.statements[0];
-  if (file.mode !== 'wrapped' || !begin) return file.body;
-  return file.body.slice(0, begin.start) + begin.text.replace(/[^\n]/g, ' ') + file.body.slice(begin.end);
 }

@@ -1,12 +1,12 @@
 // Reading MIGRATIONS_DIR: which files are migrations, their versions, normalized text, checksums and
 // transaction modes, and everything that must stop the run before anything is applied.
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ConfigError, SourceError } from './errors.js';
-import { analyzeSql, type SqlAnalysis } from './statements.js';
-import type { MigrationFile } from './types.js';
+import { analyzeChunks, analyzeSql, sqlParts, type FileAnalysis, type SqlAnalysis } from './statements.js';
+import type { MigrationFile, SqlPart } from './types.js';
 
 /**
  * `20251019120000_name.sql`, `20251019_name.sql` (recommended), `0002_name.sql` (legacy). A version
@@ -20,6 +20,12 @@ const MIGRATION_DIR = /^\d(?:[\d-]*\d)?_[^/\\]+$/;
 const DIR_FILES = ['migration.sql', 'up.sql'];
 const MAX_NAME_BYTES = 255; // the history table's VARCHAR(255)
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * A file larger than this is never held in memory whole: it is read in chunks for its checksums,
+ * lexed part by part when its mode is first needed, and read again part by part while it is applied.
+ */
+export const LARGE_FILE_BYTES = 4 << 20;
+const CHUNK_BYTES = 64 << 10;
 
 export interface LoadResult {
   files: MigrationFile[];
@@ -59,7 +65,7 @@ export function loadMigrations(dir: string): LoadResult {
   const ignored: string[] = [];
   const files: MigrationFile[] = [];
   for (const candidate of listCandidates(dir, problems, warnings, ignored)) {
-    const file = readMigration(candidate, problems, warnings, analyzeNow);
+    const file = readMigration(candidate, problems, warnings, true);
     if (file) files.push(file);
   }
   return finishLoad(dir, files, problems, warnings, ignored);
@@ -79,7 +85,7 @@ export async function loadMigrationsDeferred(dir: string): Promise<LoadResult> {
   const files: MigrationFile[] = [];
   let turn = performance.now();
   for (const candidate of listCandidates(dir, problems, warnings, ignored)) {
-    const file = readMigration(candidate, problems, warnings, analyzeLater);
+    const file = readMigration(candidate, problems, warnings, false);
     if (file) files.push(file);
     if (performance.now() - turn > TURN_MS) {
       await nextTurn();
@@ -114,7 +120,7 @@ function cannotApply(dir: string, problems: string[]): SourceError {
 export function checkContent(dir: string, files: MigrationFile[]): string[] {
   const problems: string[] = [];
   const warnings: string[] = [];
-  for (const file of files) if (file instanceof DeferredFile) reportAnalysis(file.name, file.analysis(), problems, warnings);
+  for (const file of files) if (file instanceof InMemoryFile || file instanceof LargeFile) reportAnalysis(file.name, file.analysis(), problems, warnings);
   if (problems.length > 0) throw cannotApply(dir, problems);
   return warnings;
 }
@@ -170,7 +176,8 @@ function fromMigrationDir(dirName: string, path: string, warnings: string[]): Ca
   return [];
 }
 
-function readMigration(candidate: Candidate, problems: string[], warnings: string[], make: typeof analyzeNow): MigrationFile | undefined {
+/** Reads a candidate; `lexNow` reports the lexer's findings now (else checkContent does, or the first use). */
+function readMigration(candidate: Candidate, problems: string[], warnings: string[], lexNow: boolean): MigrationFile | undefined {
   const { name, path } = candidate;
   const match = NAME.exec(candidate.versioned);
   if (!match) {
@@ -181,22 +188,46 @@ function readMigration(candidate: Candidate, problems: string[], warnings: strin
     problems.push(`${name}: the name is longer than ${MAX_NAME_BYTES} bytes (the history table's filename column)`);
     return undefined;
   }
-  let bytes: Buffer;
+  let file: InMemoryFile | LargeFile | undefined;
   try {
-    bytes = readFileSync(path);
+    file = openMigration(name, match[1]!, path, problems);
   } catch (err) {
     problems.push(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
     return undefined;
   }
-  return make(name, match[1]!, path, bytes, problems, warnings);
+  if (file && lexNow) reportAnalysis(name, file.analysis(), problems, warnings);
+  return file;
+}
+
+function openMigration(name: string, version: string, path: string, problems: string[]): InMemoryFile | LargeFile | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    if (fstatSync(fd).size > LARGE_FILE_BYTES) return LargeFile.read(name, version, path, fd, problems);
+    const read = readText(name, version, path, readFileSync(fd), problems);
+    return read && new InMemoryFile(read);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Builds a MigrationFile from raw bytes; `problems`/`warnings` collect what is wrong with it. */
 export function parseMigration(name: string, version: string, path: string, bytes: Buffer, problems: string[], warnings: string[]): MigrationFile | undefined {
-  return analyzeNow(name, version, path, bytes, problems, warnings);
+  const read = readText(name, version, path, bytes, problems);
+  if (!read) return undefined;
+  const file = new InMemoryFile(read);
+  reportAnalysis(name, file.analysis(), problems, warnings);
+  return file;
 }
 
-type Read = Omit<MigrationFile, 'mode' | 'modeReason' | 'partialRisk' | 'statements' | 'body'>;
+interface Read {
+  version: string;
+  name: string;
+  path: string;
+  /** Normalized text: leading BOM removed, CRLF → LF. */
+  sql: string;
+  checksum: string;
+  rawChecksum: string;
+}
 
 /** Decodes and checksums; undefined (with a problem) when the bytes are not UTF-8. */
 function readText(name: string, version: string, path: string, bytes: Buffer, problems: string[]): Read | undefined {
@@ -208,21 +239,13 @@ function readText(name: string, version: string, path: string, bytes: Buffer, pr
   return { version, name, path, sql, checksum, rawChecksum };
 }
 
-function reportAnalysis(name: string, analysis: SqlAnalysis, problems: string[], warnings: string[]): void {
+function reportAnalysis(name: string, analysis: FileAnalysis, problems: string[], warnings: string[]): void {
   for (const p of analysis.problems) problems.push(`${name}:${p.line}:${p.column}: ${p.message}`);
-  if (analysis.statements.length === 0) warnings.push(`${name}: contains no SQL statements; it will be recorded as applied`);
+  if (analysis.statementCount === 0) warnings.push(`${name}: contains no SQL statements; it will be recorded as applied`);
 }
 
-function analyzeNow(name: string, version: string, path: string, bytes: Buffer, problems: string[], warnings: string[]): MigrationFile | undefined {
-  const read = readText(name, version, path, bytes, problems);
-  if (!read) return undefined;
-  const analysis = analyzeSql(read.sql);
-  reportAnalysis(name, analysis, problems, warnings);
-  return { ...read, mode: analysis.mode, modeReason: analysis.reason, partialRisk: analysis.partialRisk, statements: analysis.statements, body: analysis.body };
-}
-
-/** A file read by loadMigrationsDeferred: lexed when its mode, statements or body is first read, or by checkContent. */
-class DeferredFile implements MigrationFile {
+/** A file held in memory as one part; lexed when its mode or parts are first asked for, or by checkContent. */
+class InMemoryFile implements MigrationFile {
   readonly version: string;
   readonly name: string;
   readonly path: string;
@@ -248,17 +271,119 @@ class DeferredFile implements MigrationFile {
   get partialRisk() {
     return this.analysis().partialRisk;
   }
-  get statements() {
-    return this.analysis().statements;
+  get statementCount() {
+    return this.analysis().statementCount;
   }
-  get body() {
-    return this.analysis().body;
+  parts(): SqlPart[] {
+    return [{ text: this.sql, line: 1, statements: this.analysis().statements, index: 0 }];
   }
 }
 
-function analyzeLater(name: string, version: string, path: string, bytes: Buffer, problems: string[]): MigrationFile | undefined {
-  const read = readText(name, version, path, bytes, problems);
-  return read && new DeferredFile(read);
+/** The two checksums of a file read in chunks. */
+interface Digests {
+  raw: Hash;
+  /** Of the normalized text (equal to `raw` when there is neither a BOM nor a CR to remove). */
+  text: Hash;
+}
+
+const digests = (): Digests => ({ raw: createHash('sha256'), text: createHash('sha256') });
+
+/**
+ * A file over LARGE_FILE_BYTES, never in memory whole: peak memory stays near a part's size however
+ * large the file. Read once here for its checksums and UTF-8; lexed part by part when its mode is
+ * first asked for; read again part by part while it is applied, and checked to be unchanged then.
+ */
+class LargeFile implements MigrationFile {
+  #analysis: FileAnalysis | undefined;
+
+  private constructor(
+    readonly version: string,
+    readonly name: string,
+    readonly path: string,
+    readonly checksum: string,
+    readonly rawChecksum: string,
+  ) {}
+
+  static read(name: string, version: string, path: string, fd: number, problems: string[]): LargeFile | undefined {
+    const sums = digests();
+    try {
+      for (const chunk of textChunks(fd, sums)) void chunk;
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+      // Not UTF-8: the message (line, offset) comes from the whole file, as for any other file.
+      decode(name, readFileSync(path), problems);
+      return undefined;
+    }
+    return new LargeFile(version, name, path, sums.text.digest('hex'), sums.raw.digest('hex'));
+  }
+
+  analysis(): FileAnalysis {
+    return (this.#analysis ??= analyzeChunks(this.#chunks()));
+  }
+
+  get mode() {
+    return this.analysis().mode;
+  }
+  get modeReason() {
+    return this.analysis().reason;
+  }
+  get partialRisk() {
+    return this.analysis().partialRisk;
+  }
+  get statementCount() {
+    return this.analysis().statementCount;
+  }
+  parts(): Iterable<SqlPart> {
+    return sqlParts(this.#chunks());
+  }
+
+  /** The text read afresh; throws SourceError at the end if it is no longer what was checksummed. */
+  *#chunks(): Generator<string> {
+    const changed = () => new SourceError(`${this.name}: changed on disk while pgshift was using it (checksum was ${this.checksum.slice(0, 12)}); run again`);
+    const sums = digests();
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch (err) {
+      throw new SourceError(`${this.name}: cannot be read any more (${(err as NodeJS.ErrnoException).code}); run again`, { cause: err });
+    }
+    try {
+      yield* textChunks(fd, sums);
+    } catch (err) {
+      throw err instanceof TypeError ? changed() : err;
+    } finally {
+      closeSync(fd);
+    }
+    if (sums.text.digest('hex') !== this.checksum) throw changed();
+  }
+}
+
+/**
+ * The normalized text of the file open at `fd`, decoded chunk by chunk: the chunks joined equal
+ * normalize(whole text), and `sums` are updated as they go. Throws TypeError on bytes that are not UTF-8.
+ */
+function* textChunks(fd: number, sums: Digests): Generator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  let first = true;
+  // A CR at the end of a chunk waits for the next: it may be half of a CRLF.
+  let cr = '';
+  for (;;) {
+    const n = readSync(fd, buffer, 0, buffer.length, null);
+    const bytes = buffer.subarray(0, n);
+    sums.raw.update(bytes);
+    let text = cr + decoder.decode(bytes, { stream: n > 0 });
+    if (first && text) {
+      text = text.replace(/^\uFEFF/, '');
+      first = false;
+    }
+    cr = n > 0 && text.endsWith('\r') ? '\r' : '';
+    if (cr) text = text.slice(0, -1);
+    text = text.replace(/\r\n/g, '\n');
+    sums.text.update(text, 'utf8');
+    if (text) yield text;
+    if (n === 0) return;
+  }
 }
 
 /** A leading UTF-8 BOM or a CR byte: normalize() may change the text. */

@@ -3,20 +3,26 @@
 // Pure: no I/O. Offsets index the normalized text (BOM removed, CRLF → LF). The rules mirror psql's
 // src/fe_utils/psqlscan.l with standard_conforming_strings = on (the default since PostgreSQL 9.1).
 
-import type { SourceProblem, Statement, TransactionMode } from './types.js';
+import type { SourceProblem, SqlPart, Statement, TransactionMode } from './types.js';
 
-export interface SqlAnalysis {
+/** What the lexer concludes about a whole file, whether it read it at once or in parts. */
+export interface FileAnalysis {
   mode: TransactionMode;
   /** Why this mode, for logs and `plan`. */
   reason: string;
   /** Mode is no-transaction and more than one statement is not transaction control: a failure halfway leaves the file partly applied. */
   partialRisk: boolean;
-  statements: Statement[];
-  /** What runs in 'transaction' and 'wrapped' mode; same length and offsets as the input. */
-  body: string;
+  statementCount: number;
   /** The file holds ALTER TYPE … ADD VALUE (allowed in a transaction since PG 12, but the new value is unusable until commit). */
   addsEnumValue: boolean;
   problems: SourceProblem[];
+}
+
+/** analyzeSql's result: a file read at once, with its statements. */
+export interface SqlAnalysis extends FileAnalysis {
+  statements: Statement[];
+  /** What runs in 'transaction' and 'wrapped' mode; same length and offsets as the input. */
+  body: string;
 }
 
 const DEFAULT_REASON = 'default: whole file in one transaction';
@@ -50,6 +56,8 @@ interface Finding {
 
 interface Scanner {
   readonly sql: string;
+  /** The file's line number of the text's first line. */
+  readonly firstLine: number;
   /** Offsets where each line starts, to turn offsets into lines. */
   readonly lines: number[];
   pos: number;
@@ -321,6 +329,8 @@ interface Lexed {
   pieces: Piece[];
   problems: SourceProblem[];
   lineComments: Array<{ start: number; end: number }>;
+  /** Just past the last complete statement: the end of the text unless it was lexed as cut short. */
+  cut: number;
 }
 
 /**
@@ -352,18 +362,34 @@ function trackRoutineBody(body: RoutineBody, word: string, parenDepth: number): 
   else if (word === 'end' && body.beginDepth > 0) body.beginDepth--;
 }
 
-function lex(sql: string): Lexed {
-  const s: Scanner = { sql, lines: lineStarts(sql), pos: 0, findings: [], lineComments: [] };
+interface LexOptions {
+  /**
+   * The text may be cut short (more of the file follows): stop at the last statement that is
+   * complete, and leave what follows it (`cut` on) to be lexed again with more text.
+   * @default false
+   */
+  partial?: boolean;
+  /** @default 1 */
+  firstLine?: number;
+}
+
+function lex(sql: string, options: LexOptions = {}): Lexed {
+  const partial = options.partial ?? false;
+  const s: Scanner = { sql, firstLine: options.firstLine ?? 1, lines: lineStarts(sql), pos: 0, findings: [], lineComments: [] };
   const pieces: Piece[] = [];
   let tokens: Token[] = [];
   let depth = 0;
+  let cut = 0;
   let routine: RoutineBody = { head: [], createsRoutine: false, beginDepth: 0 };
   for (let token = nextToken(s); token; token = nextToken(s)) {
     const semicolon = token.value === ';' && token.kind === 'symbol' && depth === 0 && routine.beginDepth === 0;
     // A meta-command ends the statement too: psql acts on its query buffer there (\g, \gset) or the
     // file is refused anyway, and a statement's text should never hold psql syntax.
     if (semicolon || token.kind === 'meta') {
-      finishStatement(s, pieces, tokens, semicolon);
+      // Cut short, a meta-command's line may go on in the text still to come.
+      if (partial && token.kind === 'meta' && s.pos >= sql.length) break;
+      if (!finishStatement(s, pieces, tokens, semicolon, partial)) break;
+      cut = s.pos;
       depth = 0;
       tokens = [];
       routine = { head: [], createsRoutine: false, beginDepth: 0 };
@@ -375,32 +401,41 @@ function lex(sql: string): Lexed {
     tokens.push(token);
     if (token.kind === 'symbol' && token.value === '(') depth++;
   }
-  finishStatement(s, pieces, tokens, false);
+  if (!partial) {
+    finishStatement(s, pieces, tokens, false, false);
+    cut = sql.length;
+  }
+  // What lies past the cut is lexed again with the text that follows: its findings are not final.
   const problems = s.findings
+    .filter((f) => f.offset < cut)
     .sort((a, b) => a.offset - b.offset)
-    .map((f) => ({ ...locate(sql, s.lines, f.offset), message: f.message }));
-  return { pieces, problems, lineComments: s.lineComments };
+    .map((f) => ({ ...locate(s, f.offset), message: f.message }));
+  return { pieces, problems, lineComments: s.lineComments.filter((c) => c.start < cut), cut };
 }
 
-/** Adds the statement made of `tokens` (none for `;;` or comments only); skips the data after a COPY … FROM stdin. */
-function finishStatement(s: Scanner, pieces: Piece[], tokens: Token[], terminated: boolean): void {
+/**
+ * Adds the statement made of `tokens` (none for `;;` or comments only); skips the data after a COPY … FROM stdin.
+ * False, adding nothing, when the text is cut short (`partial`) before that data ends.
+ */
+function finishStatement(s: Scanner, pieces: Piece[], tokens: Token[], terminated: boolean, partial: boolean): boolean {
   const first = tokens[0];
   const last = tokens[tokens.length - 1];
-  if (!first || !last) return;
-  const line = locate(s.sql, s.lines, first.start).line;
-  const statement: Statement = { text: s.sql.slice(first.start, last.end), start: first.start, end: last.end, line };
+  if (!first || !last) return true;
   const words = topLevelWords(tokens);
-  pieces.push({ statement, facts: factsOf(words, tokens), firstWord: words[0] ?? '' });
   const copy = copyDirection(words);
+  if (copy === 'from stdin' && terminated && !skipCopyData(s, partial) && partial) return false;
+  const line = locate(s, first.start).line;
+  const statement: Statement = { text: s.sql.slice(first.start, last.end), start: first.start, end: last.end, line };
+  pieces.push({ statement, facts: factsOf(words, tokens), firstWord: words[0] ?? '' });
   if (copy === 'from stdin') {
     s.findings.push({
       offset: first.start,
       message: 'COPY … FROM stdin needs psql to send the data; load data with INSERT … or COPY FROM a server file',
     });
-    if (terminated) skipCopyData(s);
   } else if (copy === 'to stdout') {
     s.findings.push({ offset: first.start, message: 'COPY … TO stdout needs psql to receive the data; remove it from the migration' });
   }
+  return true;
 }
 
 function copyDirection(words: string[]): 'from stdin' | 'to stdout' | undefined {
@@ -412,18 +447,22 @@ function copyDirection(words: string[]): 'from stdin' | 'to stdout' | undefined 
   return undefined;
 }
 
-/** psql reads COPY data from the lines after the statement up to a line `\.`; it is data, not SQL. */
-function skipCopyData(s: Scanner): void {
+/**
+ * psql reads COPY data from the lines after the statement up to a line `\.`; it is data, not SQL.
+ * False when no such line ends in the text (cut short, the last line may go on).
+ */
+function skipCopyData(s: Scanner, partial: boolean): boolean {
   let lineStart = s.sql.indexOf('\n', s.pos) + 1;
   while (lineStart > 0 && lineStart < s.sql.length) {
     const end = lineEnd(s.sql, lineStart);
-    if (s.sql.slice(lineStart, end) === '\\.') {
+    if (s.sql.slice(lineStart, end) === '\\.' && (end < s.sql.length || !partial)) {
       s.pos = end;
-      return;
+      return true;
     }
     lineStart = end + 1;
   }
   s.pos = s.sql.length;
+  return false;
 }
 
 /** Splits SQL into statements the way psql would send them. Never throws. */
@@ -548,88 +587,170 @@ function refusedReindex(tokens: Token[]): string | undefined {
   return kind === 'schema' || kind === 'system' || kind === 'database' ? `REINDEX ${kind.toUpperCase()}` : undefined;
 }
 
-/** Decides how a file runs. `sql` is already normalized (BOM removed, CRLF → LF). Never throws. */
-export function analyzeSql(sql: string): SqlAnalysis {
-  const lexed = lex(sql);
-  const statements = lexed.pieces.map((p) => p.statement);
-  const facts = lexed.pieces.map((p) => p.facts);
-  const decision = decideMode(sql, lexed, facts);
-  // A SET or RESET changes only the session (reset after every file): it cannot leave a file partly applied.
-  const ordinary = statements.filter((st, i) => facts[i]!.control === undefined && !/^(set|reset)\b/i.test(st.text)).length;
-  return {
-    ...decision,
-    partialRisk: decision.mode === 'no-transaction' && ordinary > 1,
-    statements,
-    addsEnumValue: facts.some((f) => f.addsEnumValue),
-    problems: lexed.problems,
-  };
+/**
+ * What mode detection keeps of a file, fed statement by statement (a file read in parts is lexed one
+ * part at a time): counts, the control statements, and the first refused statement.
+ */
+class ModeFacts {
+  count = 0;
+  /** Statements that are neither transaction control nor SET/RESET (which change only the session, reset after every file). */
+  ordinary = 0;
+  addsEnumValue = false;
+  directive = false;
+  refused: { line: number; name: string; insideOwnBlock: boolean } | undefined;
+  readonly controls: ControlAt[] = [];
+  readonly problems: SourceProblem[] = [];
+  /** The file's own BEGIN … COMMIT is open after the statements so far. */
+  #open = false;
+
+  add(text: string, lexed: Lexed): void {
+    if (this.count === 0) {
+      const firstStart = lexed.pieces[0]?.statement.start ?? text.length;
+      this.directive ||= lexed.lineComments.some((c) => c.start < firstStart && DIRECTIVE.test(text.slice(c.start, c.end)));
+    }
+    for (const { statement, facts, firstWord } of lexed.pieces) {
+      const index = this.count++;
+      if (facts.control === undefined && !SESSION_ONLY.test(statement.text)) this.ordinary++;
+      this.addsEnumValue ||= facts.addsEnumValue;
+      if (facts.refused !== undefined && !this.refused) this.refused = { line: statement.line, name: facts.refused, insideOwnBlock: this.#open };
+      if (facts.control === undefined) continue;
+      this.controls.push({ index, control: facts.control, line: statement.line, firstWord });
+      if (facts.control === 'open' || facts.control === 'chain') this.#open = true;
+      else if (facts.control === 'close' || facts.control === 'end') this.#open = false;
+    }
+    this.problems.push(...lexed.problems);
+  }
+
+  analysis(): FileAnalysis {
+    const { mode, reason } = this.#decide();
+    return { mode, reason, partialRisk: mode === 'no-transaction' && this.ordinary > 1, statementCount: this.count, addsEnumValue: this.addsEnumValue, problems: this.problems };
+  }
+
+  #decide(): { mode: TransactionMode; reason: string } {
+    const noTransaction = (reason: string) => ({ mode: 'no-transaction' as const, reason });
+    if (this.directive) return noTransaction(DIRECTIVE_REASON);
+    if (this.refused) {
+      const reason = `line ${this.refused.line}: ${this.refused.name} cannot run inside a transaction block`;
+      return noTransaction(this.refused.insideOwnBlock ? `${reason} (move it out of the file's BEGIN … COMMIT)` : reason);
+    }
+    const [first] = this.controls;
+    if (!first) return { mode: 'transaction', reason: DEFAULT_REASON };
+    if (this.#isCleanWrapper()) return { mode: 'wrapped', reason: WRAPPED_REASON };
+    const opens = this.controls.filter((c) => c.control === 'open').length;
+    if (opens > 1) return noTransaction(`${opens} BEGIN … COMMIT blocks: each runs as written`);
+    const stray = this.#strayControl(first);
+    return noTransaction(`transaction control at line ${stray.line} (${controlName(stray.firstWord)}): each statement runs as written`);
+  }
+
+  #isClosingCommit(c: ControlAt): boolean {
+    return c.index === this.count - 1 && c.control === 'close';
+  }
+
+  /** Exactly two control statements: BEGIN/START TRANSACTION first, COMMIT/END last. */
+  #isCleanWrapper(): boolean {
+    const [open, close] = this.controls;
+    return this.controls.length === 2 && open?.index === 0 && open.control === 'open' && close !== undefined && this.#isClosingCommit(close);
+  }
+
+  /** The control statement that keeps a file with at most one BEGIN from being a clean wrapper. */
+  #strayControl(first: ControlAt): ControlAt {
+    if (first.index !== 0 || first.control !== 'open') return first;
+    // A BEGIN whose block never closes is itself the stray one.
+    return this.controls.find((c) => c.index > 0 && !this.#isClosingCommit(c)) ?? first;
+  }
 }
 
-interface Decision {
-  mode: TransactionMode;
-  reason: string;
-  body: string;
+/** A control statement, where it stands in the file. */
+interface ControlAt {
+  index: number;
+  control: Control;
+  line: number;
+  firstWord: string;
 }
 
-function decideMode(sql: string, lexed: Lexed, facts: Facts[]): Decision {
-  const noTransaction = (reason: string): Decision => ({ mode: 'no-transaction', reason, body: sql });
-  if (hasDirective(sql, lexed)) return noTransaction(DIRECTIVE_REASON);
-  const refused = facts.findIndex((f) => f.refused !== undefined);
-  if (refused >= 0) return noTransaction(refusedReason(lexed.pieces, facts, refused));
-  const controls = facts.flatMap((f, i) => (f.control ? [i] : []));
-  if (controls.length === 0) return { mode: 'transaction', reason: DEFAULT_REASON, body: sql };
-  const last = lexed.pieces[lexed.pieces.length - 1];
-  if (last && isCleanWrapper(facts, controls)) return { mode: 'wrapped', reason: WRAPPED_REASON, body: blank(sql, last.statement) };
-  const opens = controls.filter((i) => facts[i]?.control === 'open').length;
-  if (opens > 1) return noTransaction(`${opens} BEGIN … COMMIT blocks: each runs as written`);
-  const stray = lexed.pieces[strayControl(facts, controls)];
-  const line = stray?.statement.line ?? 0;
-  return noTransaction(`transaction control at line ${line} (${controlName(stray?.firstWord ?? '')}): each statement runs as written`);
-}
+const SESSION_ONLY = /^(set|reset)\b/i;
 
 function controlName(first: string): string {
   const name = first.toUpperCase();
   return first === 'start' || first === 'prepare' ? `${name} TRANSACTION` : name;
 }
 
-function hasDirective(sql: string, lexed: Lexed): boolean {
-  const firstStart = lexed.pieces[0]?.statement.start ?? sql.length;
-  return lexed.lineComments.some((c) => c.start < firstStart && DIRECTIVE.test(sql.slice(c.start, c.end)));
+/** Decides how a file runs. `sql` is already normalized (BOM removed, CRLF → LF). Never throws. */
+export function analyzeSql(sql: string): SqlAnalysis {
+  const lexed = lex(sql);
+  const facts = new ModeFacts();
+  facts.add(sql, lexed);
+  const analysis = facts.analysis();
+  const statements = lexed.pieces.map((p) => p.statement);
+  const last = statements[statements.length - 1];
+  return { ...analysis, statements, body: analysis.mode === 'wrapped' && last ? blank(sql, last) : sql };
 }
 
-/** Exactly two control statements: BEGIN/START TRANSACTION first, COMMIT/END last. */
-function isCleanWrapper(facts: Facts[], controls: number[]): boolean {
-  const lastIndex = facts.length - 1;
-  return controls.length === 2 && controls[0] === 0 && controls[1] === lastIndex && facts[0]?.control === 'open' && facts[lastIndex]?.control === 'close';
+// ---------------------------------------------------------------------------------------------
+// Files read in parts
+
+/**
+ * How much text a part of a large file holds (at least; a statement is never split): what the server
+ * is sent at once, and what the lexer holds.
+ */
+export const PART_CHARS = 64 << 10;
+
+/** analyzeSql for a file whose (normalized) text arrives in chunks; never holds more than a part of it. */
+export function analyzeChunks(chunks: Iterable<string>, partChars = PART_CHARS): FileAnalysis {
+  const facts = new ModeFacts();
+  for (const { part, lexed } of lexParts(chunks, partChars)) facts.add(part.text, lexed);
+  return facts.analysis();
 }
 
-/** The control statement that keeps a file with at most one BEGIN from being a clean wrapper. */
-function strayControl(facts: Facts[], controls: number[]): number {
-  const first = controls[0] ?? 0;
-  if (first !== 0 || facts[0]?.control !== 'open') return first;
-  const isClosingCommit = (i: number): boolean => i === facts.length - 1 && facts[i]?.control === 'close';
-  // A BEGIN whose block never closes is itself the stray one.
-  return controls.find((i) => i > 0 && !isClosingCommit(i)) ?? 0;
+/** The file whose text arrives in `chunks`, as parts: runs of whole statements of about `partChars`. */
+export function* sqlParts(chunks: Iterable<string>, partChars = PART_CHARS): Generator<SqlPart> {
+  for (const { part } of lexParts(chunks, partChars)) yield part;
 }
 
-function refusedReason(pieces: Piece[], facts: Facts[], refused: number): string {
-  const line = pieces[refused]?.statement.line ?? 0;
-  const reason = `line ${line}: ${facts[refused]?.refused ?? ''} cannot run inside a transaction block`;
-  return insideOwnBlock(facts, refused) ? `${reason} (move it out of the file's BEGIN … COMMIT)` : reason;
-}
-
-/** Whether the file's own BEGIN … COMMIT is open when statement `index` runs. */
-function insideOwnBlock(facts: Facts[], index: number): boolean {
-  let open = false;
-  for (const f of facts.slice(0, index)) {
-    if (f.control === 'open' || f.control === 'chain') open = true;
-    else if (f.control === 'close' || f.control === 'end') open = false;
+/**
+ * Lexes text arriving in chunks, cutting it after the last complete statement once `partChars` are
+ * in hand; the rest is lexed again with the text that follows. A part after the first starts at the
+ * start of a line: what came before its first statement on that line is blanked (spaces), so lines
+ * and columns count as in the file. A statement longer than `partChars` makes a part of its own (the
+ * text is lexed again only once it has doubled, not for every chunk).
+ */
+function* lexParts(chunks: Iterable<string>, partChars: number): Generator<{ part: SqlPart; lexed: Lexed }> {
+  let text = '';
+  let line = 1;
+  let index = 0;
+  let lexAt = partChars;
+  for (const chunk of chunks) {
+    text += chunk;
+    if (text.length < lexAt) continue;
+    const lexed = lex(text, { partial: true, firstLine: line });
+    if (lexed.cut === 0) {
+      lexAt = 2 * text.length;
+      continue;
+    }
+    yield { part: partOf(text.slice(0, lexed.cut), line, index, lexed), lexed };
+    index += lexed.pieces.length;
+    const lineStart = text.lastIndexOf('\n', lexed.cut - 1) + 1;
+    line += newlines(text, lineStart);
+    text = ' '.repeat(countCharacters(text, lineStart, lexed.cut)) + text.slice(lexed.cut);
+    lexAt = Math.max(partChars, 2 * text.length);
   }
-  return open;
+  const lexed = lex(text, { firstLine: line });
+  yield { part: partOf(text, line, index, lexed), lexed };
+}
+
+function partOf(text: string, line: number, index: number, lexed: Lexed): SqlPart {
+  return { text, line, index, statements: lexed.pieces.map((p) => p.statement) };
+}
+
+/** The `\n` characters in text[0, end). */
+function newlines(text: string, end: number): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) count++;
+  return count;
 }
 
 /** Replaces the statement's characters with spaces (newlines kept) so offsets in the result equal those in `sql`. */
-function blank(sql: string, statement: Statement): string {
+export function blank(sql: string, statement: Statement): string {
   const spaces = statement.text.replace(/[^\n]/g, ' ');
   return sql.slice(0, statement.start) + spaces + sql.slice(statement.end);
 }
@@ -643,7 +764,8 @@ function lineStarts(text: string): number[] {
   return starts;
 }
 
-function locate(text: string, starts: number[], offset: number): { line: number; column: number } {
+/** Line (counted from `firstLine`) and column of an offset into `sql`, whose lines start at `lines`. */
+function locate({ sql: text, lines: starts, firstLine }: Pick<Scanner, 'sql' | 'lines' | 'firstLine'>, offset: number): { line: number; column: number } {
   const at = Math.min(Math.max(offset, 0), text.length);
   let low = 0;
   let high = starts.length - 1;
@@ -653,7 +775,7 @@ function locate(text: string, starts: number[], offset: number): { line: number;
     else high = mid - 1;
   }
   const lineStart = starts[low] ?? 0;
-  return { line: low + 1, column: countCharacters(text, lineStart, at) + 1 };
+  return { line: low + firstLine, column: countCharacters(text, lineStart, at) + 1 };
 }
 
 /** Characters (code points, as PostgreSQL and editors count them) in text[from, to). */
@@ -668,7 +790,7 @@ function countCharacters(text: string, from: number, to: number): number {
 
 /** 1-based line and column of a 0-based offset into `text`. */
 export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
-  return locate(text, lineStarts(text), offset);
+  return locate({ sql: text, lines: lineStarts(text), firstLine: 1 }, offset);
 }
 
 /**

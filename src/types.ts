@@ -10,7 +10,10 @@ export type TransactionMode =
   /** statement by statement outside a wrapping transaction; history row after the last statement */
   | 'no-transaction';
 
-/** One statement as it stands in a file. Offsets index the normalized file text (BOM removed, CRLF → LF). */
+/**
+ * One statement as it stands in a file. Offsets index the text it was lexed from: the normalized file
+ * text (BOM removed, CRLF → LF), or the part of it that holds the statement.
+ */
 export interface Statement {
   /** The statement's text from its first token up to, not including, its terminating `;`. */
   text: string;
@@ -18,8 +21,24 @@ export interface Statement {
   start: number;
   /** Offset just past the statement's last character (before the `;`, or the end of input). */
   end: number;
-  /** 1-based line of `start`. */
+  /** 1-based line of `start` in the file. */
   line: number;
+}
+
+/**
+ * A run of whole statements of a file, as it is sent to the server. A file is one part, or — over
+ * 4 MiB — parts of about 1 MiB read from disk one at a time. A part after the first starts at the
+ * start of a line; what precedes its first statement on that line belongs to the part before and is
+ * blanked here (spaces), so positions in `text` map onto the file's lines and columns.
+ */
+export interface SqlPart {
+  text: string;
+  /** The file's line number of the first line of `text`. */
+  line: number;
+  /** Statements, with offsets into `text`. */
+  statements: Statement[];
+  /** The file's count of statements before this part's first. */
+  index: number;
 }
 
 /** Something in a file that cannot run outside psql, or cannot be lexed; reported before anything runs. */
@@ -35,9 +54,7 @@ export interface MigrationFile {
   /** The file name, as stored in the history table's `filename` column. */
   name: string;
   path: string;
-  /** Normalized text: leading BOM removed, CRLF → LF. */
-  sql: string;
-  /** SHA-256 hex of `sql` (normalized). */
+  /** SHA-256 hex of the normalized text: leading BOM removed, CRLF → LF. */
   checksum: string;
   /** SHA-256 hex of the raw bytes, as the earlier script stored it; accepted as equal. */
   rawChecksum: string;
@@ -46,13 +63,12 @@ export interface MigrationFile {
   modeReason: string;
   /** A no-transaction file that also holds other statements: a failure halfway leaves it partly applied. */
   partialRisk: boolean;
-  /** Statements of the file (split by the lexer); what no-transaction mode runs one by one. */
-  statements: Statement[];
+  statementCount: number;
   /**
-   * The SQL sent in 'transaction' and 'wrapped' mode. For 'wrapped' the closing COMMIT is blanked
-   * (spaces, newlines kept) so server error positions still map 1:1 onto the file.
+   * The normalized text, in order, as parts (runs of whole statements). Each call reads afresh; a
+   * file read from disk part by part throws SourceError at its end if it no longer has `checksum`.
    */
-  body: string;
+  parts(): Iterable<SqlPart>;
 }
 
 /** A row of the history table. */

@@ -8,14 +8,13 @@ const file = (name: string, sql = `-- ${name}`): MigrationFile => ({
   version: name.split('_')[0]!,
   name,
   path: `/m/${name}`,
-  sql,
   checksum: checksumOf(sql),
   rawChecksum: 'raw-' + name,
   mode: 'transaction',
   modeReason: 'default',
   partialRisk: false,
-  statements: [],
-  body: sql,
+  statementCount: 0,
+  parts: () => [],
 });
 let nextId = 1;
 const row = (name: string, over: Partial<HistoryRow> = {}): HistoryRow => ({ id: nextId++, filename: name, appliedAt: '2025-10-18 19:53:41.5', checksum: checksumOf(`-- ${name}`), executionTimeMs: 3, success: true, errorMessage: null, ...over });

@@ -17,12 +17,12 @@ function golden(name: string, actual: string): void {
   expect(actual).toBe(readFileSync(path, 'utf8'));
 }
 
-const file = (name: string, over: Partial<MigrationFile> = {}): MigrationFile => ({ version: name.split('_')[0]!, name, path: name, sql: name, checksum: checksumOf(name), rawChecksum: 'raw', mode: 'transaction', modeReason: 'default: whole file in one transaction', partialRisk: false, statements: [], body: name, ...over });
+const file = (name: string, over: Partial<MigrationFile> = {}): MigrationFile => ({ version: name.split('_')[0]!, name, path: name, checksum: checksumOf(name), rawChecksum: 'raw', mode: 'transaction', modeReason: 'default: whole file in one transaction', partialRisk: false, statementCount: 1, parts: () => [], ...over });
 const row = (id: number, name: string, over: Partial<HistoryRow> = {}): HistoryRow => ({ id, filename: name, appliedAt: '2025-10-18 19:53:41.123456', checksum: checksumOf(name), executionTimeMs: 12, success: true, errorMessage: null, ...over });
 
 const files = [
   file('0002_extraction_jobs.sql'),
-  file('0003_integrations_system.sql', { sql: 'edited', checksum: checksumOf('edited') }),
+  file('0003_integrations_system.sql', { checksum: checksumOf('edited') }),
   file('0004_integration_source_tracking.sql'),
   file('20251019_add_user_preferences.sql', { mode: 'no-transaction', modeReason: 'line 3: CREATE INDEX CONCURRENTLY cannot run inside a transaction block', partialRisk: true }),
   file('20251020_wrapped.sql', { mode: 'wrapped', modeReason: 'file wraps itself in BEGIN … COMMIT' }),
