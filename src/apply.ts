@@ -165,9 +165,11 @@ export async function sendParts(file: MigrationFile, options: ApplyOptions, enve
   const send = async (part: SqlPart, tail: string): Promise<void> => {
     const text = blankStatements(part, envelope.blank);
     try {
+      // A signal between two parts of a large file: no query is running to cancel.
+      throwIfAborted(options.signal);
       await cancellable(options, () => client.query(`${lead}${text}${tail}`));
     } catch (err) {
-      throw toFailure(file, err, { text, line: part.line }, -lead.length, options);
+      throw toFailure(file, err, { ...part, text }, -lead.length, options);
     }
     lead = '';
   };
@@ -194,7 +196,10 @@ function blankStatements(part: SqlPart, indices: number[]): string {
 }
 
 /** For a failure that no text of the file caused (the file could not be read again, COMMIT). */
-export const NO_TEXT = { text: '', line: 1 };
+export const NO_TEXT: Source = { text: '', line: 1, lead: '' };
+
+/** Text a failure may point into: the file, or a part of it (see SqlPart). */
+type Source = Pick<SqlPart, 'text' | 'line' | 'lead'>;
 
 async function runStatements(file: MigrationFile, options: ApplyOptions): Promise<void> {
   const { client } = options.session;
@@ -277,7 +282,7 @@ export interface Progress {
  * The failure to record and report for `err`, raised by text sent from `source` (the file or a part
  * of it, whose first line is the file's line `source.line`) starting at offset `base`.
  */
-export function toFailure(file: MigrationFile, err: unknown, source: { text: string; line: number }, base: number, options: ApplyOptions, progress?: Progress): FileFailure {
+export function toFailure(file: MigrationFile, err: unknown, source: Source, base: number, options: ApplyOptions, progress?: Progress): FileFailure {
   const partial = (progress?.done ?? 0) > 0;
   const where = partial ? `\n${progress?.done} of ${progress?.statementCount} statements had taken effect before this one` : '';
   // The file changed on disk, or could not be read again, while it was applied.
@@ -285,7 +290,7 @@ export function toFailure(file: MigrationFile, err: unknown, source: { text: str
   if (err instanceof MigratorError) return new FileFailure(`${err.message}${where}`, undefined, true, { cause: err, partial });
   const e = err as PgErrorLike;
   const interrupted = options.signal.aborted;
-  const report = describeQueryError(e, source.text, base, source.line);
+  const report = describeQueryError(e, source.text, base, source);
   if (e.code === '25001' && file.mode === 'no-transaction') {
     report.hint = 'the file already runs statement by statement; remove the BEGIN … COMMIT around this statement: it cannot run inside a transaction block';
   }

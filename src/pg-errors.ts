@@ -111,16 +111,22 @@ export interface QueryErrorReport {
  * 0 for a wrapped file, minus the length of our own ASCII prefix (`BEGIN;\n`) for a transaction-mode
  * file, and the statement's start for a no-transaction statement.
  */
-export function describeQueryError(err: PgErrorLike, source: string, sentStart: number, firstLine = 1): QueryErrorReport {
+export function describeQueryError(err: PgErrorLike, source: string, sentStart: number, part: PartOrigin = { line: 1, lead: '' }): QueryErrorReport {
   const local = errorPosition(err, source, sentStart);
   return {
     code: err.code,
     message: err.message,
     detail: err.detail,
     hint: err.hint ?? hintFor(err.code),
-    position: local && { line: local.line + firstLine - 1, column: local.column },
-    excerpt: local ? excerptAt(source, local, firstLine) : undefined,
+    position: local && { line: local.line + part.line - 1, column: local.column },
+    excerpt: local ? excerptAt(source, local, part) : undefined,
   };
+}
+
+/** Where a part of a file starts: the file's line of its first line, and that line's start as the file has it (blanked in the part). */
+export interface PartOrigin {
+  line: number;
+  lead: string;
 }
 
 function hintFor(code: string | undefined): string | undefined {
@@ -159,12 +165,14 @@ function codePointToIndex(source: string, start: number, codePoints: number): nu
 }
 
 /** The line of `source` at `pos` (counted in `source`), numbered as in the file, with a caret. */
-function excerptAt(source: string, pos: SourcePosition, firstLine: number): string {
+function excerptAt(source: string, pos: SourcePosition, part: PartOrigin): string {
   let start = 0;
   for (let line = 1; line < pos.line && start >= 0; line++) start = source.indexOf('\n', start) + 1 || -1;
   const end = source.indexOf('\n', start);
-  const lineText = start < 0 ? '' : source.slice(start, end < 0 ? source.length : end);
-  const prefix = `${pos.line + firstLine - 1} | `;
+  let lineText = start < 0 ? '' : source.slice(start, end < 0 ? source.length : end);
+  // The part's first line starts with spaces for the text of the part before (one per character).
+  if (pos.line === 1 && part.lead) lineText = part.lead + lineText.slice([...part.lead].length);
+  const prefix = `${pos.line + part.line - 1} | `;
   return `${prefix}${lineText}\n${' '.repeat(prefix.length + pos.column - 1)}^`;
 }
 

@@ -275,7 +275,7 @@ class InMemoryFile implements MigrationFile {
     return this.analysis().statementCount;
   }
   parts(): SqlPart[] {
-    return [{ text: this.sql, line: 1, statements: this.analysis().statements, index: 0 }];
+    return [{ text: this.sql, line: 1, statements: this.analysis().statements, index: 0, lead: '' }];
   }
 }
 

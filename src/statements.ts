@@ -719,6 +719,9 @@ function* lexParts(chunks: Iterable<string>, partChars: number): Generator<{ par
   let line = 1;
   let index = 0;
   let lexAt = partChars;
+  // What the spaces at the start of `text` stand for, and how many there are.
+  let lead = '';
+  let pad = 0;
   for (const chunk of chunks) {
     text += chunk;
     if (text.length < lexAt) continue;
@@ -727,19 +730,21 @@ function* lexParts(chunks: Iterable<string>, partChars: number): Generator<{ par
       lexAt = 2 * text.length;
       continue;
     }
-    yield { part: partOf(text.slice(0, lexed.cut), line, index, lexed), lexed };
+    yield { part: partOf(text.slice(0, lexed.cut), line, index, lead, lexed), lexed };
     index += lexed.pieces.length;
     const lineStart = text.lastIndexOf('\n', lexed.cut - 1) + 1;
     line += newlines(text, lineStart);
-    text = ' '.repeat(countCharacters(text, lineStart, lexed.cut)) + text.slice(lexed.cut);
+    lead = lineStart === 0 ? lead + text.slice(pad, lexed.cut) : text.slice(lineStart, lexed.cut);
+    pad = countCharacters(lead, 0, lead.length);
+    text = ' '.repeat(pad) + text.slice(lexed.cut);
     lexAt = Math.max(partChars, 2 * text.length);
   }
   const lexed = lex(text, { firstLine: line });
-  yield { part: partOf(text, line, index, lexed), lexed };
+  yield { part: partOf(text, line, index, lead, lexed), lexed };
 }
 
-function partOf(text: string, line: number, index: number, lexed: Lexed): SqlPart {
-  return { text, line, index, statements: lexed.pieces.map((p) => p.statement) };
+function partOf(text: string, line: number, index: number, lead: string, lexed: Lexed): SqlPart {
+  return { text, line, index, lead, statements: lexed.pieces.map((p) => p.statement) };
 }
 
 /** The `\n` characters in text[0, end). */

@@ -39,6 +39,8 @@ export interface SqlPart {
   statements: Statement[];
   /** The file's count of statements before this part's first. */
   index: number;
+  /** The start of the first line as the file has it: the text that is blanked, for showing the line. */
+  lead: string;
 }
 
 /** Something in a file that cannot run outside psql, or cannot be lexed; reported before anything runs. */

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { describeQueryError, formatQueryError } from '../../src/pg-errors.js';
 import { analyzeChunks, analyzeSql, lineColumnAt, sqlParts } from '../../src/statements.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/statements/', import.meta.url));
@@ -111,5 +112,26 @@ describe('parts of a generated file', () => {
       expect(analyzeChunks(chunksOf(text, chunk), 1)).toEqual(expected);
       expect(placesInParts(text, chunk, 1)).toEqual(placesInWhole(text));
     }
+  });
+
+  it('a server error in any part points at the file line and column, and shows the line as the file has it', () => {
+    const line = `INSERT INTO t VALUES (1, '🎉'); SELECT nope FROM t;`;
+    const text = `${sql}${line}\n${sql}`;
+    const fileLine = text.slice(0, text.indexOf(line)).split('\n').length;
+    const column = [...line.slice(0, line.indexOf('nope'))].length + 1;
+    const sizes: Array<[number, number]> = [...SIZES, ...Array.from({ length: 60 }, (_, i): [number, number] => [i + 1, 1])];
+    let cutOnThatLine = 0;
+    for (const [chunk, partChars] of sizes) {
+      const part = [...sqlParts(chunksOf(text, chunk), partChars)].find((p) => p.statements.some((st) => st.text === 'SELECT nope FROM t'))!;
+      if (part.lead.includes('🎉')) cutOnThatLine++;
+      // The server counts characters (code points) of the text it was sent, from 1.
+      const position = [...part.text.slice(0, part.text.indexOf('nope FROM t;'))].length + 1;
+      const report = describeQueryError({ message: 'column "nope" does not exist', code: '42703', position: String(position) }, part.text, 0, part);
+      expect(formatQueryError('0001_big.sql', report)).toBe(
+        [`0001_big.sql:${fileLine}:${column}: ERROR 42703: column "nope" does not exist`, `${fileLine} | ${line}`, `${' '.repeat(`${fileLine} | `.length + column - 1)}^`].join('\n'),
+      );
+    }
+    // Some of those cut the line between the two statements: the case this test is about.
+    expect(cutOnThatLine).toBeGreaterThan(0);
   });
 });
