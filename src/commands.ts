@@ -131,29 +131,32 @@ function rejectIfProblems(ctx: Context, plan: Plan): void {
 // --- commands ----------------------------------------------------------------------------------
 
 /**
- * `up` runs on every pod start, and usually nothing is pending (docs/PERFORMANCE.md). So the folder is
- * read while the session opens, the lock is taken and the history read (the run waits for the slower
- * of the two, not for both), and files are lexed only once the plan shows which are not applied as
- * they are (checkNotApplied).
+ * `up` runs on every pod start, and usually nothing is pending (docs/PERFORMANCE.md). So connecting
+ * starts first, and the folder is read while the session opens, the lock is taken and the history read
+ * (the run waits for the slower of the two, not for both); files are lexed only once the plan shows
+ * which are not applied as they are (checkNotApplied).
  */
 async function up(ctx: Context): Promise<Outcome> {
   const run = abandonable(ctx);
-  const reading = loadMigrationsDeferred(ctx.config.migrationsDir).then((loaded) => logLoaded(ctx, loaded));
+  const folder: { files?: Promise<MigrationFile[]> } = {};
+  const applying = withSession(run.ctx, (session) =>
+    withMigrationLock(run.ctx, session, async (t) => {
+      const rows = await readHistory(session.client, t);
+      const files = await folder.files!;
+      const plan = await enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
+      checkNotApplied(ctx, files, plan);
+      logWarnings(ctx, plan);
+      if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
+      rejectIfProblems(ctx, plan);
+      return applyPlan(ctx, session, t, plan);
+    }),
+  );
+  // Started once the connection attempt is under way: the server's fork and the login overlap with it.
+  const reading = (folder.files = loadMigrationsDeferred(ctx.config.migrationsDir).then((loaded) => logLoaded(ctx, loaded)));
   // A folder that cannot be read stops the connecting (or the waiting for the lock) at once.
   reading.catch((err: unknown) => run.abandon(err));
   try {
-    return await withSession(run.ctx, (session) =>
-      withMigrationLock(run.ctx, session, async (t) => {
-        const rows = await readHistory(session.client, t);
-        const files = await reading;
-        const plan = await enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
-        checkNotApplied(ctx, files, plan);
-        logWarnings(ctx, plan);
-        if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
-        rejectIfProblems(ctx, plan);
-        return applyPlan(ctx, session, t, plan);
-      }),
-    );
+    return await applying;
   } catch (err) {
     // As if the folder had been read and every file lexed before connecting: a folder that cannot be
     // applied (exit 6) wins over an unreachable database (4) or a lock held too long (5).

@@ -1,7 +1,6 @@
 // The entrypoint (npm bin, image ENTRYPOINT): config → logger → command, SIGTERM/SIGINT → abort,
 // error → exit code. The only module that touches `process`.
 import { accessSync, constants, writeFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { helpText, parseCli, type CliArgs } from './cli.js';
 import { runCommand } from './commands.js';
 import { loadConfig, secretsFromEnv, type Config, type LogFormat } from './config.js';
@@ -15,18 +14,7 @@ const VERSION = typeof PGSHIFT_VERSION === 'string' ? PGSHIFT_VERSION : '0.0.0-d
 const FORCE_EXIT_AFTER_SIGNAL_MS = 20_000;
 const K8S_TERMINATION_LOG = '/dev/termination-log';
 
-/**
- * V8 doubles its young generation as a program keeps allocating, up to 128 MB on Node 24 (32 MB on
- * Node 20) of memory that stays resident: applying a 50 MB file part by part peaked at 210 MB there
- * instead of 110 MB. pgshift runs in memory-limited pods, and a young generation left at its initial
- * size costs nothing measurable here (docs/PERFORMANCE.md). The flag is read whenever V8 would grow.
- */
-function keepYoungGenerationSmall(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
-}
-
 async function main(): Promise<ExitCode> {
-  keepYoungGenerationSmall();
   const terminal = { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true };
   let args: CliArgs;
   try {

@@ -1,9 +1,10 @@
 // Reading MIGRATIONS_DIR: which files are migrations, their versions, normalized text, checksums and
 // transaction modes, and everything that must stop the run before anything is applied.
-import { createHash, type Hash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
 import { ConfigError, SourceError } from './errors.js';
 import { analyzeChunks, analyzeSql, sqlParts, type FileAnalysis, type SqlAnalysis } from './statements.js';
 import type { MigrationFile, SqlPart } from './types.js';
@@ -25,7 +26,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * lexed part by part when its mode is first needed, and read again part by part while it is applied.
  */
 export const LARGE_FILE_BYTES = 4 << 20;
+/**
+ * How much of a file is read at once. Most migrations are smaller: one read into this shared buffer
+ * holds them whole, without asking the file's size first (three system calls per file, not four).
+ */
 const CHUNK_BYTES = 64 << 10;
+const readBuffer = Buffer.allocUnsafe(CHUNK_BYTES);
+
+/** SHA-256 hex. crypto.hash (Node ≥ 20.12) skips a Hash object per file: a millisecond per 1000 files. */
+const sha256: (data: Buffer | string) => string = typeof hash === 'function' ? (data) => hash('sha256', data, 'hex') : (data) => createHash('sha256').update(data).digest('hex');
 
 export interface LoadResult {
   files: MigrationFile[];
@@ -95,6 +104,9 @@ export async function loadMigrationsDeferred(dir: string): Promise<LoadResult> {
   return finishLoad(dir, files, problems, warnings, ignored);
 }
 
+/** Lets the event loop run once (node:timers/promises would be one more module to load at start-up). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * How long loadMigrationsDeferred works before it lets the event loop run. Short: a SCRAM login takes
  * about eight turns of the event loop (socket, server messages, several WebCrypto steps).
@@ -127,8 +139,10 @@ export function checkContent(dir: string, files: MigrationFile[]): string[] {
 
 function listCandidates(dir: string, problems: string[], warnings: string[], ignored: string[]): Candidate[] {
   const candidates: Candidate[] = [];
+  // join(dir, name) for every entry normalizes the same folder again each time (~1.5 ms per 1000 files).
+  const base = join(dir, sep);
   for (const entry of readDir(dir)) {
-    const path = join(dir, entry.name);
+    const path = base + entry.name;
     const kind = kindOf(entry, path);
     if (kind === 'broken') problems.push(`${entry.name}: cannot be read (a dangling symlink?)`);
     else if (entry.name.endsWith('.sql') && DOWN.test(entry.name)) ignored.push(entry.name);
@@ -202,8 +216,16 @@ function readMigration(candidate: Candidate, problems: string[], warnings: strin
 function openMigration(name: string, version: string, path: string, problems: string[]): InMemoryFile | LargeFile | undefined {
   const fd = openSync(path, 'r');
   try {
-    if (fstatSync(fd).size > LARGE_FILE_BYTES) return LargeFile.read(name, version, path, fd, problems);
-    const read = readText(name, version, path, readFileSync(fd), problems);
+    const n = readSync(fd, readBuffer, 0, CHUNK_BYTES, 0);
+    let bytes: Buffer;
+    if (n < CHUNK_BYTES) {
+      bytes = Buffer.from(readBuffer.subarray(0, n));
+    } else {
+      const size = fstatSync(fd).size;
+      if (size > LARGE_FILE_BYTES) return LargeFile.read(name, version, path, fd, problems);
+      bytes = readFileSync(fd);
+    }
+    const read = readBytes(name, version, path, bytes, problems);
     return read && new InMemoryFile(read);
   } finally {
     closeSync(fd);
@@ -212,7 +234,7 @@ function openMigration(name: string, version: string, path: string, problems: st
 
 /** Builds a MigrationFile from raw bytes; `problems`/`warnings` collect what is wrong with it. */
 export function parseMigration(name: string, version: string, path: string, bytes: Buffer, problems: string[], warnings: string[]): MigrationFile | undefined {
-  const read = readText(name, version, path, bytes, problems);
+  const read = readBytes(name, version, path, bytes, problems);
   if (!read) return undefined;
   const file = new InMemoryFile(read);
   reportAnalysis(name, file.analysis(), problems, warnings);
@@ -223,20 +245,27 @@ interface Read {
   version: string;
   name: string;
   path: string;
-  /** Normalized text: leading BOM removed, CRLF → LF. */
-  sql: string;
+  bytes: Buffer;
+  /** Normalized text (leading BOM removed, CRLF → LF), when it had to be worked out for the checksum. */
+  sql: string | undefined;
   checksum: string;
   rawChecksum: string;
 }
 
-/** Decodes and checksums; undefined (with a problem) when the bytes are not UTF-8. */
-function readText(name: string, version: string, path: string, bytes: Buffer, problems: string[]): Read | undefined {
-  const sql = decode(name, bytes, problems);
-  if (sql === undefined) return undefined;
+/**
+ * Checks UTF-8 and checksums; undefined (with a problem) when the bytes are not UTF-8. The text is
+ * decoded only if normalizing may change it: on a no-op run most files are never decoded at all.
+ */
+function readBytes(name: string, version: string, path: string, bytes: Buffer, problems: string[]): Read | undefined {
+  if (!isUtf8(bytes)) {
+    decode(name, bytes, problems);
+    return undefined;
+  }
   // Without a BOM or CRLF the normalized text is the bytes themselves: one hash serves both checksums.
-  const rawChecksum = createHash('sha256').update(bytes).digest('hex');
-  const checksum = needsNormalizing(bytes) ? checksumOf(sql) : rawChecksum;
-  return { version, name, path, sql, checksum, rawChecksum };
+  const rawChecksum = sha256(bytes);
+  const sql = needsNormalizing(bytes) ? normalize(utf8.decode(bytes)) : undefined;
+  const checksum = sql === undefined ? rawChecksum : checksumOf(sql);
+  return { version, name, path, bytes, sql, checksum, rawChecksum };
 }
 
 function reportAnalysis(name: string, analysis: FileAnalysis, problems: string[], warnings: string[]): void {
@@ -249,13 +278,25 @@ class InMemoryFile implements MigrationFile {
   readonly version: string;
   readonly name: string;
   readonly path: string;
-  readonly sql: string;
   readonly checksum: string;
   readonly rawChecksum: string;
+  #bytes: Buffer | undefined;
+  #sql: string | undefined;
   #analysis: SqlAnalysis | undefined;
 
   constructor(read: Read) {
-    ({ version: this.version, name: this.name, path: this.path, sql: this.sql, checksum: this.checksum, rawChecksum: this.rawChecksum } = read);
+    ({ version: this.version, name: this.name, path: this.path, checksum: this.checksum, rawChecksum: this.rawChecksum } = read);
+    this.#sql = read.sql;
+    this.#bytes = read.sql === undefined ? read.bytes : undefined;
+  }
+
+  /** Normalized text: leading BOM removed, CRLF → LF. */
+  get sql(): string {
+    if (this.#sql === undefined) {
+      this.#sql = this.#bytes!.toString('utf8');
+      this.#bytes = undefined;
+    }
+    return this.#sql;
   }
 
   analysis(): SqlAnalysis {
@@ -305,6 +346,7 @@ class LargeFile implements MigrationFile {
   ) {}
 
   static read(name: string, version: string, path: string, fd: number, problems: string[]): LargeFile | undefined {
+    keepYoungGenerationSmall();
     const sums = digests();
     try {
       for (const chunk of textChunks(fd, sums)) void chunk;
@@ -356,6 +398,18 @@ class LargeFile implements MigrationFile {
     }
     if (sums.text.digest('hex') !== this.checksum) throw changed();
   }
+}
+
+/**
+ * V8 doubles its young generation while a program keeps allocating, up to 128 MB on Node 24 (32 MB on
+ * Node 20) that stay resident: applying a 50 MB file part by part peaked at 210 MB there instead of
+ * 97 MB. Set once a large file is met (pgshift runs in memory-limited pods); not for every run,
+ * where the extra scavenges cost ~3 ms of a no-op start. V8 reads the flag whenever it would grow.
+ */
+function keepYoungGenerationSmall(): void {
+  // node:v8 is loaded only here: at start-up it would cost every run ~2 ms.
+  const v8 = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 /**
