@@ -1,6 +1,6 @@
 // Applying files in order. Each file and its history row commit together (one round trip: BEGIN,
 // the file, the row, COMMIT, and the session reset travel as one batch; a file over 4 MiB goes in
-// parts of about 1 MiB, read from disk as they are sent), or — for no-transaction files — run
+// parts of about 64 KiB, read from disk as they are sent), or — for no-transaction files — run
 // statement by statement between a start marker and the final row.
 import type pg from 'pg';
 import { sleep, throwIfAborted } from './abort.js';

@@ -27,7 +27,7 @@ export interface Statement {
 
 /**
  * A run of whole statements of a file, as it is sent to the server. A file is one part, or — over
- * 4 MiB — parts of about 1 MiB read from disk one at a time. A part after the first starts at the
+ * 4 MiB — parts of about 64 KiB read from disk one at a time. A part after the first starts at the
  * start of a line; what precedes its first statement on that line belongs to the part before and is
  * blanked here (spaces), so positions in `text` map onto the file's lines and columns.
  */
