@@ -55,13 +55,23 @@ LABEL org.opencontainers.image.title="pgshift" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
 
-# NODE_COMPILE_CACHE stays unset: Node then writes nothing at start-up, so the container runs with a
-# read-only root filesystem (nothing is written outside /tmp, and pgshift needs not even /tmp).
 ENV NODE_ENV=production \
-    MIGRATIONS_DIR=/migrations
+    MIGRATIONS_DIR=/migrations \
+    NODE_COMPILE_CACHE=/app/compile-cache
 
 COPY --from=build /out/app/ /app/
 COPY --from=build /out/migrations/ /migrations/
+
+# Node's compile cache of the bundle, made here by the user the image runs as: every pod start then
+# skips compiling the 350 KB bundle (~5 ms of a ~80 ms no-op run on Node 24, docs/PERFORMANCE.md).
+# Node keeps one cache per UID (its folder name ends in the UID) and writes nothing back when the
+# cache matches, so the container still runs with a read-only root filesystem; another UID (OpenShift)
+# finds no cache of its own, cannot create one under the read-only /app, and runs as before.
+RUN mkdir /app/compile-cache && chown 1000:0 /app/compile-cache
+USER 1000:0
+RUN node /app/pgshift.mjs --version > /dev/null
+USER 0:0
+RUN chown -R 0:0 /app/compile-cache && chmod -R u=rwX,go=rX /app/compile-cache
 
 WORKDIR /app
 
