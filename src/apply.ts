@@ -290,7 +290,7 @@ export function toFailure(file: MigrationFile, err: unknown, source: Source, bas
   if (err instanceof MigratorError) return new FileFailure(`${err.message}${where}`, undefined, true, { cause: err, partial });
   const e = err as PgErrorLike;
   const interrupted = options.signal.aborted;
-  const report = describeQueryError(e, source.text, base, source);
+  const report = describeQueryError(e, source.text, base, source, options.session.positionsInBytes);
   if (e.code === '25001' && file.mode === 'no-transaction') {
     report.hint = 'the file already runs statement by statement; remove the BEGIN … COMMIT around this statement: it cannot run inside a transaction block';
   }

@@ -32,6 +32,11 @@ export interface Session {
   pid: number;
   serverVersion: number;
   /**
+   * The database counts error positions in bytes, not characters: SQL_ASCII (initdb's default under
+   * the C locale) takes every byte for a character.
+   */
+  positionsInBytes: boolean;
+  /**
    * SQL that restores the session's starting state; appended after each file so a `SET` in one
    * file (search_path, timezone, lock_timeout) does not leak into the next. Never DISCARD ALL: it
    * would also drop our advisory lock.
@@ -167,9 +172,11 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
   try {
     await client.connect();
     const setup = sessionSetupSql(config);
-    const results = (await client.query(`${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version`)) as unknown as pg.QueryResult[];
-    const row = results[results.length - 1]?.rows[0] as { pid: number; version: number };
-    const session: Session = { client, pid: row.pid, serverVersion: row.version, resetSql: `RESET ALL;\n${setup}`, lost: () => lost };
+    const results = (await client.query(
+      `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding`,
+    )) as unknown as pg.QueryResult[];
+    const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string };
+    const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', resetSql: `RESET ALL;\n${setup}`, lost: () => lost };
     // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
     if ((client as unknown as { processID: number | null }).processID !== row.pid) await requireSessionPooling(session, config, open, log);
     watchSession(session, open, busySince, log);

@@ -111,8 +111,8 @@ export interface QueryErrorReport {
  * 0 for a wrapped file, minus the length of our own ASCII prefix (`BEGIN;\n`) for a transaction-mode
  * file, and the statement's start for a no-transaction statement.
  */
-export function describeQueryError(err: PgErrorLike, source: string, sentStart: number, part: PartOrigin = { line: 1, lead: '' }): QueryErrorReport {
-  const local = errorPosition(err, source, sentStart);
+export function describeQueryError(err: PgErrorLike, source: string, sentStart: number, part: PartOrigin = { line: 1, lead: '' }, positionsInBytes = false): QueryErrorReport {
+  const local = errorPosition(err, source, sentStart, positionsInBytes);
   return {
     code: err.code,
     message: err.message,
@@ -137,18 +137,21 @@ function hintFor(code: string | undefined): string | undefined {
   return undefined;
 }
 
-/** PostgreSQL positions are 1-based character (code point) indexes into the text it was sent. */
-function errorPosition(err: PgErrorLike, source: string, sentStart: number): SourcePosition | undefined {
+/**
+ * PostgreSQL positions are 1-based character indexes into the text it was sent: code points, or
+ * bytes of its UTF-8 in a SQL_ASCII database (`positionsInBytes`).
+ */
+function errorPosition(err: PgErrorLike, source: string, sentStart: number, positionsInBytes: boolean): SourcePosition | undefined {
   if (!err.position) return undefined;
   const codePoint = Number(err.position) - 1;
   if (!Number.isInteger(codePoint) || codePoint < 0) return undefined;
-  const offset = codePointToIndex(source, sentStart, codePoint);
+  const offset = codePointToIndex(source, sentStart, codePoint, positionsInBytes);
   if (offset < 0 || offset > source.length) return undefined;
   return lineColumnAt(source, offset);
 }
 
-/** Walks `codePoints` characters of the sent text, which equals `source` from `start` on. */
-function codePointToIndex(source: string, start: number, codePoints: number): number {
+/** Walks `codePoints` characters (or UTF-8 bytes) of the sent text, which equals `source` from `start` on. */
+function codePointToIndex(source: string, start: number, codePoints: number, bytes: boolean): number {
   let i = start;
   let n = 0;
   // A negative start is our own ASCII prefix: one code unit per character.
@@ -159,9 +162,13 @@ function codePointToIndex(source: string, start: number, codePoints: number): nu
   while (n < codePoints && i < source.length) {
     const c = source.codePointAt(i) ?? 0;
     i += c > 0xffff ? 2 : 1;
-    n += 1;
+    n += bytes ? utf8Length(c) : 1;
   }
   return n === codePoints && i >= 0 ? i : -1;
+}
+
+function utf8Length(codePoint: number): number {
+  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
 }
 
 /** The line of `source` at `pos` (counted in `source`), numbered as in the file, with a caret. */

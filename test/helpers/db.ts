@@ -23,9 +23,11 @@ export function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-export async function createDatabase(serverUrl: string = adminUrl()): Promise<TestDatabase> {
+/** `sqlAscii`: a SQL_ASCII database (initdb's default under the C locale), which counts bytes as characters. */
+export async function createDatabase(serverUrl: string = adminUrl(), options: { sqlAscii?: boolean } = {}): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString('hex')}`;
-  await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  const encoding = options.sqlAscii ? ` ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0` : '';
+  await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}${encoding}`));
   const url = withDatabase(serverUrl, name);
   return {
     name,

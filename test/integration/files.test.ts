@@ -155,6 +155,24 @@ describe('errors point at the line', () => {
     expect(r2.stdout).toContain('0001_nt.sql:4:11: ERROR 42703: column "nosuch" does not exist');
   });
 
+  it('in a SQL_ASCII database, which counts bytes, not characters: the same line and column after non-ASCII text', async () => {
+    const ascii = await createDatabase(undefined, { sqlAscii: true });
+    try {
+      expect(await ascii.query(`SELECT current_setting('server_encoding') AS e`)).toEqual([{ e: 'SQL_ASCII' }]);
+      const text = `CREATE TABLE t (id int, note text);\nINSERT INTO t VALUES (1, 'ünïcödé 🎉');\nSELECT nope FROM t;\n`;
+      const dir = await writeMigrations({ '0001_a.sql': text });
+      const r = await runCli([], { DATABASE_URL: ascii.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('0001_a.sql:3:8: ERROR 42703: column "nope" does not exist');
+      expect(r.stdout).toMatch(/\n {4}3 \| SELECT nope FROM t;\n {15}\^\n/);
+      const nt = await writeMigrations({ '0001_a.sql': `-- pgshift:no-transaction\n${text.replace('SELECT nope', "SELECT 'é', nope")}` });
+      const r2 = await runCli([], { DATABASE_URL: ascii.url, MIGRATIONS_DIR: nt, LOG_FORMAT: 'text' });
+      expect(r2.stdout).toContain('0001_a.sql:4:13: ERROR 42703: column "nope" does not exist');
+    } finally {
+      await ascii.drop();
+    }
+  });
+
   it('for 25001 inside the file\'s own BEGIN … COMMIT, hints to remove the wrapper', async () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE t (id int);', '0002_b.sql': 'BEGIN;\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\nCOMMIT;\n' });
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });

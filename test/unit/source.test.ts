@@ -40,6 +40,11 @@ describe('error positions map onto the file', () => {
     const start = source.indexOf('SELECT');
     expect(at(codePoints('SELECT ') + 1, start)).toEqual({ line: 3, column: 8 });
   });
+  it('a SQL_ASCII database counts bytes: ü is two, the emoji four', () => {
+    const bytes = Buffer.byteLength('BEGIN;\n' + source.slice(0, nope));
+    expect(bytes).toBeGreaterThan(codePoints('BEGIN;\n' + source.slice(0, nope)) + 5);
+    expect(describeQueryError({ message: 'm', position: String(bytes + 1) }, source, -'BEGIN;\n'.length, undefined, true).position).toEqual({ line: 3, column: 8 });
+  });
   it('a position past the end gives none', () => expect(at(10_000, 0)).toBeUndefined());
   it('a position inside our own prefix gives none', () => expect(at(2, -7)).toBeUndefined());
   it('formats file:line:column, SQLSTATE, detail, hint and a caret', () => {
