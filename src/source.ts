@@ -132,7 +132,7 @@ function cannotApply(dir: string, problems: string[]): SourceError {
 export function checkContent(dir: string, files: MigrationFile[]): string[] {
   const problems: string[] = [];
   const warnings: string[] = [];
-  for (const file of files) if (file instanceof InMemoryFile || file instanceof LargeFile) reportAnalysis(file.name, file.analysis(), problems, warnings);
+  for (const file of files) if (file instanceof AnalyzedFile) reportAnalysis(file.name, file.analysis(), problems, warnings);
   if (problems.length > 0) throw cannotApply(dir, problems);
   return warnings;
 }
@@ -273,8 +273,26 @@ function reportAnalysis(name: string, analysis: FileAnalysis, problems: string[]
   if (analysis.statementCount === 0) warnings.push(`${name}: contains no SQL statements; it will be recorded as applied`);
 }
 
+/** What a file's analysis answers, worked out when first asked for (or by checkContent). */
+abstract class AnalyzedFile {
+  abstract analysis(): FileAnalysis;
+
+  get mode() {
+    return this.analysis().mode;
+  }
+  get modeReason() {
+    return this.analysis().reason;
+  }
+  get partialRisk() {
+    return this.analysis().partialRisk;
+  }
+  get statementCount() {
+    return this.analysis().statementCount;
+  }
+}
+
 /** A file held in memory as one part; lexed when its mode or parts are first asked for, or by checkContent. */
-class InMemoryFile implements MigrationFile {
+class InMemoryFile extends AnalyzedFile implements MigrationFile {
   readonly version: string;
   readonly name: string;
   readonly path: string;
@@ -285,6 +303,7 @@ class InMemoryFile implements MigrationFile {
   #analysis: SqlAnalysis | undefined;
 
   constructor(read: Read) {
+    super();
     ({ version: this.version, name: this.name, path: this.path, checksum: this.checksum, rawChecksum: this.rawChecksum } = read);
     this.#sql = read.sql;
     this.#bytes = read.sql === undefined ? read.bytes : undefined;
@@ -303,18 +322,6 @@ class InMemoryFile implements MigrationFile {
     return (this.#analysis ??= analyzeSql(this.sql));
   }
 
-  get mode() {
-    return this.analysis().mode;
-  }
-  get modeReason() {
-    return this.analysis().reason;
-  }
-  get partialRisk() {
-    return this.analysis().partialRisk;
-  }
-  get statementCount() {
-    return this.analysis().statementCount;
-  }
   parts(): SqlPart[] {
     return [{ text: this.sql, line: 1, statements: this.analysis().statements, index: 0, lead: '' }];
   }
@@ -334,7 +341,7 @@ const digests = (): Digests => ({ raw: createHash('sha256'), text: createHash('s
  * large the file. Read once here for its checksums and UTF-8; lexed part by part when its mode is
  * first asked for; read again part by part while it is applied, and checked to be unchanged then.
  */
-class LargeFile implements MigrationFile {
+class LargeFile extends AnalyzedFile implements MigrationFile {
   #analysis: FileAnalysis | undefined;
 
   private constructor(
@@ -343,7 +350,9 @@ class LargeFile implements MigrationFile {
     readonly path: string,
     readonly checksum: string,
     readonly rawChecksum: string,
-  ) {}
+  ) {
+    super();
+  }
 
   static read(name: string, version: string, path: string, fd: number, problems: string[]): LargeFile | undefined {
     keepYoungGenerationSmall();
@@ -363,18 +372,6 @@ class LargeFile implements MigrationFile {
     return (this.#analysis ??= analyzeChunks(this.#chunks()));
   }
 
-  get mode() {
-    return this.analysis().mode;
-  }
-  get modeReason() {
-    return this.analysis().reason;
-  }
-  get partialRisk() {
-    return this.analysis().partialRisk;
-  }
-  get statementCount() {
-    return this.analysis().statementCount;
-  }
   parts(): Iterable<SqlPart> {
     return sqlParts(this.#chunks());
   }
