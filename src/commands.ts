@@ -6,7 +6,7 @@ import { sleep, throwIfAborted } from './abort.js';
 import { applyFiles, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
-import { applicationName, connect, connectionLost, describeTarget, type Session } from './connect.js';
+import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
 import { ConnectError, LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
 import { acceptChecksum, deleteRow, ensureHistoryTable, historyColumns, historyTable, readHistory, recordApplied, type HistoryTable } from './history.js';
 import { lockKey, withLock } from './lock.js';
@@ -84,7 +84,7 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
   } catch (err) {
     throw connectionLost(err, `running ${ctx.args.command}`) ?? err;
   } finally {
-    await session.client.end().catch(() => {});
+    closeSession(session);
   }
 }
 
