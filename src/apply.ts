@@ -10,7 +10,7 @@ import { InterruptedError, MigrationFailedError, MigratorError, SourceError } fr
 import { appliedRowSql, markStarted, recordApplied, recordFailure, recordUnfinished, type HistoryTable } from './history.js';
 import type { Logger } from './logger.js';
 import { describeQueryError, formatQueryError, type PgErrorLike } from './pg-errors.js';
-import { blank } from './statements.js';
+import { blank, changesSessionOnly } from './statements.js';
 import type { ApplyResult, MigrationFile, SqlPart, TransactionMode } from './types.js';
 
 export interface ApplyOptions {
@@ -238,14 +238,13 @@ async function runPart(file: MigrationFile, part: SqlPart, options: ApplyOptions
 }
 
 const CONCURRENTLY = /\bconcurrently\b/i;
-const SESSION_ONLY = /^(set|reset)\b/i;
 
 /**
  * Whether a statement that just succeeded left a durable change: it committed (the session is idle,
  * not inside the file's own BEGIN … COMMIT, whose work a failure rolls back) and was not a SET.
  */
 function tookEffect(client: pg.Client, text: string): boolean {
-  return client.getTransactionStatus?.() === 'I' && !SESSION_ONLY.test(text);
+  return client.getTransactionStatus?.() === 'I' && !changesSessionOnly(text);
 }
 
 /**
@@ -320,12 +319,16 @@ function withLeftovers(f: FileFailure, indexes: string[]): FileFailure {
   return new FileFailure(`${f.message}\n${leftoverAdvice(indexes)}`, f.sqlstate, f.interrupted, { cause: f.cause, partial: f.partial });
 }
 
-/** INVALID indexes this file's CONCURRENTLY statements name (a build that failed, now or in an earlier run). */
+/**
+ * INVALID indexes this file's CONCURRENTLY statements name (a build that failed, now or in an earlier
+ * run). The database is asked first: the file is read again (a large one from disk) only if it has any.
+ */
 async function leftoverIndexes(client: pg.Client, file: MigrationFile): Promise<string[]> {
+  const invalid = await invalidIndexes(client);
+  if (invalid.length === 0) return [];
   const builds: string[] = [];
   for (const part of file.parts()) for (const st of part.statements) if (CONCURRENTLY.test(st.text)) builds.push(st.text.toLowerCase());
-  if (builds.length === 0) return [];
-  return (await invalidIndexes(client)).filter((qualified) => {
+  return invalid.filter((qualified) => {
     const bare = qualified.split('.').pop()!.replace(/^"|"$/g, '').toLowerCase();
     return builds.some((text) => text.includes(bare));
   });

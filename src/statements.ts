@@ -610,7 +610,7 @@ class ModeFacts {
     }
     for (const { statement, facts, firstWord } of lexed.pieces) {
       const index = this.count++;
-      if (facts.control === undefined && !SESSION_ONLY.test(statement.text)) this.ordinary++;
+      if (facts.control === undefined && !changesSessionOnly(statement.text)) this.ordinary++;
       this.addsEnumValue ||= facts.addsEnumValue;
       if (facts.refused !== undefined && !this.refused) this.refused = { line: statement.line, name: facts.refused, insideOwnBlock: this.#open };
       if (facts.control === undefined) continue;
@@ -668,7 +668,10 @@ interface ControlAt {
   firstWord: string;
 }
 
-const SESSION_ONLY = /^(set|reset)\b/i;
+/** A SET or RESET: it changes only the session (which is reset after every file), never the database. */
+export function changesSessionOnly(statement: string): boolean {
+  return /^(set|reset)\b/i.test(statement);
+}
 
 function controlName(first: string): string {
   const name = first.toUpperCase();
