@@ -258,7 +258,7 @@ interface Read {
  */
 function readBytes(name: string, version: string, path: string, bytes: Buffer, problems: string[]): Read | undefined {
   if (!isUtf8(bytes)) {
-    decode(name, bytes, problems);
+    problems.push(notUtf8(name, bytes));
     return undefined;
   }
   // Without a BOM or CRLF the normalized text is the bytes themselves: one hash serves both checksums.
@@ -362,7 +362,7 @@ class LargeFile extends AnalyzedFile implements MigrationFile {
     } catch (err) {
       if (!(err instanceof TypeError)) throw err;
       // Not UTF-8: the message (line, offset) comes from the whole file, as for any other file.
-      decode(name, readFileSync(path), problems);
+      problems.push(notUtf8(name, readFileSync(path)));
       return undefined;
     }
     return new LargeFile(version, name, path, sums.text.digest('hex'), sums.raw.digest('hex'));
@@ -424,13 +424,15 @@ function* textChunks(fd: number, sums: Digests): Generator<string> {
     const bytes = buffer.subarray(0, n);
     sums.raw.update(bytes);
     let text = cr + decoder.decode(bytes, { stream: n > 0 });
-    if (first && text) {
-      text = text.replace(/^\uFEFF/, '');
-      first = false;
-    }
     cr = n > 0 && text.endsWith('\r') ? '\r' : '';
     if (cr) text = text.slice(0, -1);
-    text = text.replace(/\r\n/g, '\n');
+    if (first && text) {
+      text = normalize(text);
+      first = false;
+    } else {
+      // normalize() without its leading-BOM rule, which holds for the file's start only.
+      text = text.replace(/\r\n/g, '\n');
+    }
     sums.text.update(text, 'utf8');
     if (text) yield text;
     if (n === 0) return;
@@ -448,19 +450,14 @@ export function normalize(text: string): string {
 }
 
 export function checksumOf(normalizedSql: string): string {
-  return createHash('sha256').update(normalizedSql, 'utf8').digest('hex');
+  return sha256(normalizedSql);
 }
 
-function decode(name: string, bytes: Buffer, problems: string[]): string | undefined {
-  try {
-    return normalize(utf8.decode(bytes));
-  } catch {
-    const at = firstInvalidUtf8(bytes);
-    const before = bytes.subarray(0, at);
-    const line = before.filter((b) => b === 10).length + 1;
-    problems.push(`${name}:${line}: is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}); save the file as UTF-8`);
-    return undefined;
-  }
+/** The problem to report for bytes that are not UTF-8: where the first bad byte is. */
+function notUtf8(name: string, bytes: Buffer): string {
+  const at = firstInvalidUtf8(bytes);
+  const line = bytes.subarray(0, at).filter((b) => b === 10).length + 1;
+  return `${name}:${line}: is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}); save the file as UTF-8`;
 }
 
 /**
