@@ -2,31 +2,74 @@
 // Runtime dependencies are bundled in, so neither the image nor `npx` needs a node_modules folder.
 //
 // Start-up is on every pod's critical path (docs/PERFORMANCE.md), so the bundle is built for it:
-// - pg's runtime sniffing is replaced by its Node.js branch (see nodeOnlyPgStream below);
+// - pg's runtime sniffing is replaced by its Node.js branch, and what pino and sonic-boom load for
+//   features pgshift does not use is loaded on first use (see EDITS below);
+// - pg logs in with node:crypto rather than WebCrypto (see pgCryptoOnNode below);
 // - Node's built-in modules are loaded with require(), not import (see builtinsByRequire below);
 // - whitespace and syntax are minified (less to read and pre-parse), identifiers are kept so that
 //   stack traces in "internal error" reports stay readable.
 import { build } from 'esbuild';
-import { readFile, chmod } from 'node:fs/promises';
+import { readFile, readdir, chmod } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 
 /**
- * pg/lib/stream.js decides at load time whether it runs in a Cloudflare Worker. On Node 20, which
- * has no `navigator`, it finds out by constructing a `Response`, and that loads undici (Node's
- * fetch): about a third of pgshift's start-up, for a question whose answer is always "no" here.
- * The bundle targets Node only, so the Node branch is chosen at build time. If pg changes that
- * file, the build fails here rather than silently shipping the slow path (or a broken one).
+ * Edits to dependencies' sources, each one line of text → another. If a dependency changes so that
+ * a line is no longer there, the build fails here rather than silently shipping the slow path (or a
+ * broken one). Each is what the dependency would do anyway on this path, or later:
+ *
+ * - pg/lib/stream.js decides at load time whether it runs in a Cloudflare Worker. On Node 20, which
+ *   has no `navigator`, it finds out by constructing a `Response`, and that loads undici (Node's
+ *   fetch): about a third of pgshift's start-up, for a question whose answer is always "no" here.
+ *   The bundle targets Node only, so the Node branch is chosen at build time.
+ * - pino loads its transport machinery (thread-stream, node:worker_threads) and sonic-boom loads
+ *   node:assert when they load, ~2.5 ms on Node 24 for code that pgshift never runs (it logs with
+ *   a synchronous destination, no transport) or runs only when closing a destination with an error.
+ *   They are required on first use instead (esbuild keeps a bundled module unevaluated until then).
  */
-const nodeOnlyPgStream = {
-  name: 'pg-stream-node-only',
+const EDITS = [
+  {
+    file: /[\\/]pg[\\/]lib[\\/]stream\.js$/,
+    edits: [
+      [
+        ['function getStreamFuncs() {', '  if (isCloudflareRuntime()) {', '    return getCloudflareStreamFuncs()', '  }', '  return getNodejsStreamFuncs()', '}'].join('\n'),
+        'function getStreamFuncs() {\n  return getNodejsStreamFuncs()\n}',
+      ],
+    ],
+  },
+  {
+    file: /[\\/]pino[\\/]lib[\\/]tools\.js$/,
+    edits: [
+      ["const { isMainThread } = require('worker_threads')\n", ''],
+      ['if (!opts.sync && isMainThread) {', "if (!opts.sync && require('worker_threads').isMainThread) {"],
+      ["const transport = require('./transport')", "const transport = (options) => require('./transport')(options)"],
+    ],
+  },
+  {
+    file: /[\\/]pino[\\/]pino\.js$/,
+    edits: [["module.exports.transport = require('./lib/transport')", "Object.defineProperty(module.exports, 'transport', { enumerable: true, get: () => require('./lib/transport') })"]],
+  },
+  {
+    file: /[\\/]sonic-boom[\\/]index\.js$/,
+    edits: [["const assert = require('assert')", "const assert = (value, message) => require('assert')(value, message)"]],
+  },
+];
+
+const dependencyEdits = {
+  name: 'dependency-edits',
   setup(b) {
-    b.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const sniff = ['function getStreamFuncs() {', '  if (isCloudflareRuntime()) {', '    return getCloudflareStreamFuncs()', '  }', '  return getNodejsStreamFuncs()', '}'].join('\n');
-      if (!source.includes(sniff)) throw new Error(`${args.path}: getStreamFuncs() changed; review scripts/build.mjs nodeOnlyPgStream`);
-      return { contents: source.replace(sniff, 'function getStreamFuncs() {\n  return getNodejsStreamFuncs()\n}'), loader: 'js' };
-    });
+    for (const { file, edits } of EDITS) {
+      b.onLoad({ filter: file }, async (args) => {
+        let source = await readFile(args.path, 'utf8');
+        for (const [from, to] of edits) {
+          if (source.split(from).length !== 2) throw new Error(`${args.path}: expected exactly one ${JSON.stringify(from)}; review scripts/build.mjs EDITS`);
+          source = source.replace(from, to);
+        }
+        return { contents: source, loader: 'js' };
+      });
+    }
   },
 };
 
@@ -34,16 +77,69 @@ const nodeOnlyPgStream = {
  * `import { readFileSync } from 'node:fs'` makes Node build an ES module facade of the built-in, and
  * that reads every export once — fs.promises, fs.ReadStream and the like are lazy getters that then
  * load the stream machinery, webcrypto, … at start-up for nothing (~5 ms of a no-op run). The bundle
- * has a CommonJS `require` (see the banner), so our own imports of built-ins become require() calls:
- * esbuild's interop reads a property only when the code uses it. Dependencies already use require().
+ * has a CommonJS `require` (see the banner), so our own imports of built-ins become require() calls.
+ * Not through esbuild's CommonJS interop either: its __toESM copies every property descriptor of the
+ * module, and on Node 24 reading a descriptor of node:util loads what its lazy properties stand for
+ * (~2.5 ms). Each built-in becomes a small ES module that reads only the names src/ imports from it
+ * (found below; a name missing from the list fails the build with esbuild's "No matching export").
+ * Dependencies already use require().
  */
 const builtinsByRequire = {
   name: 'builtins-by-require',
-  setup(b) {
+  async setup(b) {
+    const names = await namedBuiltinImports();
     b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin-by-require' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
+      contents: [`const m = require(${JSON.stringify(args.path)});`, 'export default m;', ...[...(names.get(args.path) ?? [])].map((n) => `export const ${n} = m.${n};`)].join('\n'),
+      loader: 'js',
+    }));
   },
 };
+
+/** node:module → the value names src/*.ts imports from it (`import { a, b as c, type T } from 'node:module'`). */
+async function namedBuiltinImports() {
+  const found = new Map();
+  const dir = new URL('../src/', import.meta.url);
+  for (const file of await readdir(dir)) {
+    if (!file.endsWith('.ts')) continue;
+    const source = await readFile(new URL(file, dir), 'utf8');
+    for (const [, list, from] of source.matchAll(/^import\s*\{([^}]*)\}\s*from\s*'(node:[^']+)'/gm)) {
+      const set = found.get(from) ?? new Set();
+      for (const item of list.split(',').map((s) => s.trim())) {
+        if (item && !item.startsWith('type ')) set.add(item.split(/\s+as\s+/)[0]);
+      }
+      found.set(from, set);
+    }
+  }
+  return found;
+}
+
+/**
+ * pg/lib/crypto/utils.js logs in with WebCrypto; src/pg-crypto.ts does the same on node:crypto
+ * (why: see that file). Its exported names must be exactly pg's, or the build fails here.
+ */
+const pgCryptoOnNode = {
+  name: 'pg-crypto-on-node',
+  setup(b) {
+    const ours = new URL('../src/pg-crypto.ts', import.meta.url);
+    b.onResolve({ filter: /^\.\/(crypto\/)?utils$/ }, async (args) => {
+      if (!/[\\/]pg[\\/]lib[\\/](crypto[\\/])?[a-z-]+\.js$/.test(args.importer)) return undefined;
+      const target = join(dirname(args.importer), `${args.path}.js`);
+      if (!/[\\/]pg[\\/]lib[\\/]crypto[\\/]utils\.js$/.test(target)) return undefined;
+      const theirs = exportedNames(await readFile(target, 'utf8'), /module\.exports\s*=\s*\{([^}]*)\}/, (list) => list.split(','));
+      const mine = exportedNames(await readFile(ours, 'utf8'), /([\s\S]*)/, (text) => [...text.matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]));
+      const missing = theirs.filter((n) => !mine.includes(n));
+      if (missing.length) throw new Error(`${target} exports ${missing.join(', ')}, which src/pg-crypto.ts lacks; review scripts/build.mjs pgCryptoOnNode`);
+      return { path: fileURLToPath(ours) };
+    });
+  },
+};
+
+function exportedNames(source, pattern, split) {
+  const m = pattern.exec(source);
+  if (!m) throw new Error('pg/lib/crypto/utils.js no longer has one module.exports = { … }; review scripts/build.mjs pgCryptoOnNode');
+  return split(m[1]).map((s) => s.trim()).filter(Boolean);
+}
 
 await build({
   entryPoints: ['src/main.ts'],
@@ -61,7 +157,7 @@ await build({
   define: { PGSHIFT_VERSION: JSON.stringify(pkg.version) },
   // pg optionally requires pg-native; it is never installed.
   external: ['pg-native'],
-  plugins: [nodeOnlyPgStream, builtinsByRequire],
+  plugins: [dependencyEdits, pgCryptoOnNode, builtinsByRequire],
   banner: {
     js: [
       '#!/usr/bin/env node',

@@ -8,14 +8,14 @@ import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
 import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
 import { ConnectError, LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
-import { acceptChecksum, deleteRow, ensureHistoryTable, historyColumns, historyTable, readHistory, recordApplied, type HistoryTable } from './history.js';
+import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, type HistoryTable } from './history.js';
 import { lockKey, withLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
 import { checkContent, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
-import type { ApplyResult, MigrationFile, Plan } from './types.js';
+import type { ApplyResult, HistoryRow, MigrationFile, Plan } from './types.js';
 
 export interface Context {
   config: Config;
@@ -88,13 +88,14 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
   }
 }
 
-async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable) => Promise<T>): Promise<T> {
+/** Under the lock, with the history table in shape and its rows read (one query when it already is). */
+async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[]) => Promise<T>): Promise<T> {
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
   const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
   return withLock(session.client, key, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() }, async () => {
-    const ensured = await ensureHistoryTable(session.client, t);
-    if (ensured.status !== 'exists') ctx.log.info({ event: `history.${ensured.status}`, table: t.display, ...('addedColumns' in ensured ? { addedColumns: ensured.addedColumns.join(',') } : {}) }, `history table ${t.display} ${ensured.status}`);
-    return fn(t);
+    const opened = await openHistory(session.client, t);
+    if (opened.status !== 'exists') ctx.log.info({ event: `history.${opened.status}`, table: t.display, ...('addedColumns' in opened ? { addedColumns: opened.addedColumns.join(',') } : {}) }, `history table ${t.display} ${opened.status}`);
+    return fn(t, opened.rows);
   });
 }
 
@@ -140,8 +141,7 @@ async function up(ctx: Context): Promise<Outcome> {
   const run = abandonable(ctx);
   const folder: { files?: Promise<MigrationFile[]> } = {};
   const applying = withSession(run.ctx, (session) =>
-    withMigrationLock(run.ctx, session, async (t) => {
-      const rows = await readHistory(session.client, t);
+    withMigrationLock(run.ctx, session, async (t, rows) => {
       const files = await folder.files!;
       const plan = await enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
       checkNotApplied(ctx, files, plan);
@@ -287,8 +287,7 @@ async function baseline(ctx: Context): Promise<Outcome> {
   if (to !== undefined && !files.some((f) => f.name === to)) throw new SourceError(`--to ${to}: no such file in ${ctx.config.migrationsDir}`);
   const chosen = to === undefined ? files : files.filter((f) => byName(f.name, to) <= 0);
   const recorded = await withSession(ctx, (session) =>
-    withMigrationLock(ctx, session, async (t) => {
-      const rows = await readHistory(session.client, t);
+    withMigrationLock(ctx, session, async (t, rows) => {
       const done = new Set(rows.filter((r) => r.success).map((r) => r.filename));
       const names: string[] = [];
       for (const f of chosen.filter((file) => !done.has(file.name))) {
@@ -306,8 +305,8 @@ async function baseline(ctx: Context): Promise<Outcome> {
 async function repair(ctx: Context): Promise<Outcome> {
   const files = readFiles(ctx);
   const changes = await withSession(ctx, (session) =>
-    withMigrationLock(ctx, session, async (t) => {
-      const plan = buildPlan(files, await readHistory(session.client, t), { strict: false });
+    withMigrationLock(ctx, session, async (t, rows) => {
+      const plan = buildPlan(files, rows, { strict: false });
       const done: Array<{ file: string; change: string }> = [];
       for (const e of plan.modified) {
         await acceptChecksum(session.client, t, e.name, e.file!.checksum);

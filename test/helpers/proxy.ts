@@ -2,6 +2,8 @@
 // anything (no FIN, no RST) — what a hung middlebox or a vanished NAT entry looks like to both ends.
 // `blackhole()` is the userspace half; `dropServerSide()` adds the kernel half with iptables, so the
 // server's own TCP keepalive probes go unanswered as they would across a real network cut.
+// It also reads the client's side of the protocol and keeps the SQL of every query a client sent
+// (`statements()`), so a test can count round trips as the server sees them.
 import { execFileSync } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -28,6 +30,11 @@ export interface TcpProxy {
   readonly host: string;
   /** Connections accepted so far (each a login attempt through the proxy). */
   accepted(): number;
+  /**
+   * The SQL of every query the clients sent so far, in order: simple queries ('Q') and the extended
+   * protocol's Parse ('P'). Readable only on connections without TLS (sslmode=disable).
+   */
+  statements(): string[];
   /** Pairs open now. */
   pairs(): Pair[];
   /** Stops forwarding on every connection, open and future; new ones are accepted and then ignored. */
@@ -50,9 +57,12 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
   let holeEverything = false;
   const rules: string[][] = [];
 
-  const forward = (from: Socket, to: Socket, pair: Pair) => {
+  const statements: string[] = [];
+
+  const forward = (from: Socket, to: Socket, pair: Pair, watch?: (chunk: Buffer) => void) => {
     from.on('data', (chunk: Buffer) => {
       if (frozen.has(pair)) return; // swallowed: the sender's kernel saw it acknowledged
+      watch?.(chunk);
       to.write(chunk);
     });
     // A frozen pair never passes a close on: the other end must find out by itself.
@@ -74,7 +84,7 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
     const upstream = connect({ host: targetHost, port: options.targetPort, ...(options.upstreamAddress ? { localAddress: options.upstreamAddress } : {}) });
     const pair: Pair = { client, upstream };
     open.add(pair);
-    forward(client, upstream, pair);
+    forward(client, upstream, pair, queryReader((sql) => statements.push(sql)));
     forward(upstream, client, pair);
     client.on('close', () => open.delete(pair));
   });
@@ -95,6 +105,7 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
     port,
     host: listenHost,
     accepted: () => accepted,
+    statements: () => [...statements],
     pairs: () => [...open],
     blackhole() {
       holeEverything = true;
@@ -128,6 +139,34 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
       for (const client of sockets) client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * Splits a client's byte stream into protocol messages and reports the SQL of 'Q' and 'P' messages.
+ * The first message (StartupMessage, or SSLRequest and then nothing readable) has no type byte.
+ */
+function queryReader(onSql: (sql: string) => void): (chunk: Buffer) => void {
+  let pending = Buffer.alloc(0);
+  let started = false;
+  return (chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    for (;;) {
+      const head = started ? 1 : 0;
+      if (pending.length < head + 4) return;
+      const length = pending.readInt32BE(head);
+      if (pending.length < head + length) return;
+      const type = started ? String.fromCharCode(pending[0]!) : '';
+      const body = pending.subarray(head + 4, head + length);
+      if (type === 'Q') onSql(body.toString('utf8', 0, body.indexOf(0)));
+      // Parse: statement name (C string), then the query (C string).
+      if (type === 'P') {
+        const query = body.subarray(body.indexOf(0) + 1);
+        onSql(query.toString('utf8', 0, query.indexOf(0)));
+      }
+      started = true;
+      pending = pending.subarray(head + length);
+    }
   };
 }
 

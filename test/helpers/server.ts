@@ -26,6 +26,8 @@ export interface ServerOptions {
   settings?: Record<string, string | number>;
   /** @default a free port */
   port?: number;
+  /** pg_hba's method for every host line. @default 'scram-sha-256' */
+  authMethod?: 'scram-sha-256' | 'md5';
 }
 
 export async function freePort(): Promise<number> {
@@ -69,7 +71,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     port,
     user: SUPERUSER,
     password: SUPERUSER_PASSWORD,
-    authMethod: 'scram-sha-256',
+    authMethod: options.authMethod ?? 'scram-sha-256',
     persistent: true,
     createPostgresUser: true,
     postgresFlags: flags,

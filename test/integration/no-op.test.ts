@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { jsonLines, runCli, writeMigrations } from '../helpers/cli.js';
 import { createDatabase, type TestDatabase } from '../helpers/db.js';
+import { startProxy } from '../helpers/proxy.js';
 import { freePort } from '../helpers/server.js';
 
 let db: TestDatabase;
@@ -22,6 +23,38 @@ describe('the no-op run', () => {
     const again = await runCli([], env);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(jsonLines(again.stdout).find((e) => e.event === 'run.summary')).toMatchObject({ applied: 0, totalApplied: 2 });
+  });
+
+  it('costs the session setup, the lock, one read of the history and the unlock: no query per file (the first run: one batch per file)', async () => {
+    const proxy = await startProxy({ targetPort: Number(new URL(db.url).port) });
+    try {
+      const names = Array.from({ length: 40 }, (_, i) => `${String(i + 1).padStart(4, '0')}_t${i}.sql`);
+      const dir = await writeMigrations(Object.fromEntries(names.map((n, i) => [n, `CREATE TABLE t${i} (id int);`])));
+      // sslmode=disable: the proxy reads the protocol in the clear.
+      const env = { DATABASE_URL: `${proxy.urlFor(db.url)}?sslmode=disable`, MIGRATIONS_DIR: dir };
+      const kind = (sql: string) =>
+        /pg_backend_pid\(\)/.test(sql) ? 'setup'
+        : /pg_try_advisory_lock/.test(sql) ? 'lock'
+        : /^SELECT json_agg\(.*FROM "public"\."schema_migrations"$/s.test(sql) ? 'history'
+        : /^SELECT n\.oid IS NOT NULL AS schema_exists/.test(sql) ? 'describe'
+        : /^CREATE TABLE IF NOT EXISTS "public"\."schema_migrations"/.test(sql) ? 'create'
+        : /^BEGIN;\n[\s\S]*INSERT INTO "public"\."schema_migrations"[\s\S]*COMMIT;/.test(sql) ? 'file'
+        : /pg_advisory_unlock/.test(sql) ? 'unlock'
+        : sql;
+
+      const first = await runCli([], env);
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      const cold = proxy.statements().map(kind);
+      // No table yet: the read fails, the table is created, read again; then one round trip per file.
+      expect(cold).toEqual(['setup', 'lock', 'history', 'describe', 'create', 'history', ...names.map(() => 'file'), 'unlock']);
+
+      const again = await runCli([], env);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(proxy.statements().slice(cold.length).map(kind)).toEqual(['setup', 'lock', 'history', 'unlock']);
+      expect(jsonLines(again.stdout).find((e) => e.event === 'run.summary')).toMatchObject({ applied: 0, totalApplied: 40 });
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('leaves a file the earlier system applied with psql alone, psql meta-commands and all; a pending one is still refused (exit 6)', async () => {

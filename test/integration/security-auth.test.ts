@@ -1,6 +1,7 @@
-// Logging in: SCRAM-SHA-256 (the suite's servers allow nothing else over TCP), a wrong password
-// refused at once (exit 4, one attempt), and secrets read from mounted files (`*_FILE`).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// Logging in: SCRAM-SHA-256 (the suite's servers allow nothing else over TCP), MD5 (a server of its
+// own), a wrong password refused at once (exit 4, one attempt), and secrets read from mounted files
+// (`*_FILE`). The bundle does the hashing with src/pg-crypto.ts in place of pg's WebCrypto helpers.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { jsonLines, runCli, writeMigrations } from '../helpers/cli.js';
 import { adminUrl, createDatabase, withClient, type TestDatabase } from '../helpers/db.js';
 import { startProxy } from '../helpers/proxy.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 let db: TestDatabase;
 let role: string;
@@ -68,6 +70,40 @@ describe('SCRAM-SHA-256', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('MD5 (older servers and roles whose password was stored as MD5)', () => {
+  let md5Server: TestServer;
+  beforeAll(async () => {
+    md5Server = await startServer({ authMethod: 'md5' });
+  }, 120_000);
+  afterAll(() => md5Server?.destroy());
+
+  it.each([
+    ['an MD5-stored password: AuthenticationMD5Password', 'md5', /^md5[0-9a-f]{32}$/],
+    ['a SCRAM-stored password over an md5 pg_hba line: the server asks for SCRAM', 'scram-sha-256', /^SCRAM-SHA-256\$/],
+  ])('logs in with %s', async (_, encryption, stored) => {
+    const user = `md5_${randomBytes(4).toString('hex')}`;
+    const pw = `pw-${randomBytes(8).toString('hex')}`;
+    await withClient(md5Server.url, async (c) => {
+      await c.query(`SET password_encryption = '${encryption}'`);
+      await c.query(`CREATE ROLE ${user} LOGIN SUPERUSER PASSWORD '${pw}'`);
+    });
+    const [row] = await withClient(md5Server.url, (c) => c.query<{ p: string }>('SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1', [user])).then((r) => r.rows);
+    expect(row?.p).toMatch(stored);
+    const url = new URL(md5Server.url);
+    url.username = user;
+    url.password = pw;
+    const r = await runCli([], { DATABASE_URL: `${url.toString()}?sslmode=disable`, MIGRATIONS_DIR: await writeMigrations(FILES) });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await withClient(md5Server.url, (c) => c.query('SELECT u FROM who')).then((q) => q.rows)).toEqual([{ u: user }]);
+    await withClient(md5Server.url, (c) => c.query(`DROP TABLE who; DROP TABLE schema_migrations`));
+
+    url.password = 'not-the-password';
+    const wrong = await runCli([], { DATABASE_URL: `${url.toString()}?sslmode=disable`, MIGRATIONS_DIR: await writeMigrations(FILES) });
+    expect(wrong.code).toBe(4);
+    expect(wrong.stdout).toContain('28P01: password authentication failed');
   });
 });
 
