@@ -57,6 +57,17 @@ describe('the no-op run', () => {
     }
   });
 
+  it('loads nothing it does not use: no WebCrypto, undici, worker threads or node:assert (scripts/build.mjs)', async () => {
+    const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
+    expect((await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir })).code).toBe(0);
+    const report = "process.on('exit', () => process.getBuiltinModule('fs').writeSync(2, '\\nMODULES ' + JSON.stringify(process.moduleLoadList) + '\\n'))";
+    const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(report)}` });
+    expect(r.code, r.stderr).toBe(0);
+    const loaded = JSON.parse(/^MODULES (.*)$/m.exec(r.stderr)?.[1] ?? '[]') as string[];
+    expect(loaded).toEqual(expect.arrayContaining(['NativeModule net', 'NativeModule crypto']));
+    expect(loaded.filter((m) => /webcrypto|undici|worker_threads|^NativeModule assert$|internal\/util\/diff/.test(m))).toEqual([]);
+  });
+
   it('leaves a file the earlier system applied with psql alone, psql meta-commands and all; a pending one is still refused (exit 6)', async () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': META });
     await db.query('CREATE TABLE public.schema_migrations (id SERIAL PRIMARY KEY, filename VARCHAR(255) NOT NULL UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT NOW(), checksum VARCHAR(64))');
