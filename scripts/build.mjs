@@ -103,6 +103,9 @@ async function namedBuiltinImports() {
   for (const file of await readdir(dir)) {
     if (!file.endsWith('.ts')) continue;
     const source = await readFile(new URL(file, dir), 'utf8');
+    // A namespace import would see only the names found here (esbuild merely warns about the rest).
+    const namespace = /^import\s*\*\s*as\s+\w+\s+from\s*'(node:[^']+)'/m.exec(source);
+    if (namespace) throw new Error(`src/${file}: import * from '${namespace[1]}'; import the names it uses instead (scripts/build.mjs builtinsByRequire)`);
     for (const [, list, from] of source.matchAll(/^import\s*\{([^}]*)\}\s*from\s*'(node:[^']+)'/gm)) {
       const set = found.get(from) ?? new Set();
       for (const item of list.split(',').map((s) => s.trim())) {

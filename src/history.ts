@@ -64,8 +64,8 @@ function cannotCreate(t: HistoryTable, err: Error): ConfigError {
 
 /**
  * Under the lock: the history, in one query on every run after the first. The table is read as it
- * should be; only when that fails because the schema, the table or a column is not there yet is it
- * created or adopted (ensureHistoryTable) and read again. The failed read leaves an ERROR line in the
+ * should be; only when that fails because the schema, the table or a column is not there yet (or
+ * may not be seen) is it created or adopted (ensureHistoryTable) and read again. The failed read leaves an ERROR line in the
  * server's log on a database's first run.
  */
 export async function openHistory(client: pg.Client, t: HistoryTable): Promise<EnsureOutcome & { rows: HistoryRow[] }> {
@@ -78,8 +78,12 @@ export async function openHistory(client: pg.Client, t: HistoryTable): Promise<E
   return { ...ensured, rows: await readHistory(client, t) };
 }
 
-/** invalid_schema_name, undefined_table, undefined_column. */
-const NOT_THERE_YET = new Set(['3F000', '42P01', '42703']);
+/**
+ * invalid_schema_name, undefined_table, undefined_column; and insufficient_privilege, which is what a
+ * role without USAGE on the schema gets for a table that is not there: ensureHistoryTable then says
+ * what to grant (exit 3), and a table that is there but not readable fails its second read as before.
+ */
+const NOT_THERE_YET = new Set(['3F000', '42P01', '42703', '42501']);
 
 /** One history row as readHistory's query sends it: [id, filename, applied_at, checksum, execution_time_ms, success, error_message]. */
 type RawRow = [number | null, string, string | null, string | null, number | null, boolean, string | null];
