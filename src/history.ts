@@ -65,8 +65,8 @@ function cannotCreate(t: HistoryTable, err: Error): ConfigError {
 /**
  * Under the lock: the history, in one query on every run after the first. The table is read as it
  * should be; only when that fails because the schema, the table or a column is not there yet (or
- * may not be seen) is it created or adopted (ensureHistoryTable) and read again. The failed read leaves an ERROR line in the
- * server's log on a database's first run.
+ * may not be seen) is it created or adopted (ensureHistoryTable) and read again. The failed read
+ * leaves an ERROR line in the server's log on a database's first run.
  */
 export async function openHistory(client: pg.Client, t: HistoryTable): Promise<EnsureOutcome & { rows: HistoryRow[] }> {
   try {
