@@ -130,6 +130,7 @@ Environment (defaults in brackets):
   POSTGRES_PASSWORD(_FILE) POSTGRES_DB
   PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE libpq's names, libpq's defaults
   PGSSLMODE [prefer] PGSSLROOTCERT PGSSLCERT PGSSLKEY PGCONNECT_TIMEOUT
+  PGPASSFILE [~/.pgpass]                     read when no password is set
   MIGRATIONS_DIR [./migrations]              folder of *.sql files (/migrations in the image)
   MIGRATIONS_SCHEMA [public]                 schema of the history table
   MIGRATIONS_TABLE [schema_migrations]       name of the history table

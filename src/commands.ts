@@ -69,9 +69,10 @@ function logLoaded(ctx: Context, { files, warnings, ignored }: LoadResult): Migr
 function logTarget(ctx: Context): void {
   const c = ctx.config.connection;
   ctx.log.info(
-    { event: 'config', source: c.source, host: c.host, port: c.port, database: c.database, user: c.user, sslmode: c.sslmode, migrationsDir: ctx.config.migrationsDir, table: `${ctx.config.schema}.${ctx.config.table}` },
+    { event: 'config', source: c.source, host: c.host, port: c.port, database: c.database, user: c.user, sslmode: c.sslmode, passwordFile: c.passwordFile, migrationsDir: ctx.config.migrationsDir, table: `${ctx.config.schema}.${ctx.config.table}` },
     `connecting to ${describeTarget(c)} (from ${c.source})`,
   );
+  for (const w of c.warnings) ctx.log.warn({ event: 'config.warning' }, w);
   if (c.ignored.length) ctx.log.warn({ event: 'config.ignored', ignored: c.ignored.join(',') }, 'DATABASE_URL wins; ignoring the other connection variables that are set');
 }
 

@@ -4,6 +4,7 @@ import { cleanEnv, EnvError, makeExactValidator } from 'envalid';
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { ConfigError } from './errors.js';
+import { lookupPassword, passFilePath, readPassFile, type PassFileRead } from './pgpass.js';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 export type LogFormat = 'text' | 'json' | 'auto';
@@ -27,6 +28,10 @@ export interface ConnectionSettings {
   connectTimeoutMs: number | undefined;
   /** Variables that were set but lost to a source of higher precedence (logged as a warning). */
   ignored: string[];
+  /** The password file the password came from (PGPASSFILE or ~/.pgpass), when it did. */
+  passwordFile: string | undefined;
+  /** What was wrong with the connection settings but did not stop the run (logged as warnings). */
+  warnings: string[];
 }
 
 export interface Config {
@@ -57,6 +62,8 @@ type Env = Record<string, string | undefined>;
 export interface LoadOptions {
   /** Reads `*_FILE` secrets. @default fs.readFileSync(path, 'utf8') */
   readFile?: (path: string) => string;
+  /** Reads libpq's password file when no password is set. @default readPassFile (pgpass.ts) */
+  readPassFile?: (path: string) => PassFileRead;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -116,7 +123,7 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
     },
   });
   const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const connection = resolveConnection(env, readFile, problems);
+  const connection = resolveConnection(env, readFile, problems, options.readPassFile ?? readPassFile);
   if (problems.length > 0 || !connection) throw new ConfigError(problems);
   return Object.freeze({
     connection,
@@ -186,10 +193,19 @@ export function secretVar(env: Env, name: string, readFile: ReadFile, problems: 
   }
 }
 
-function resolveConnection(env: Env, readFile: ReadFile, problems: Problems): ConnectionSettings | undefined {
+function resolveConnection(env: Env, readFile: ReadFile, problems: Problems, readPasswords: (path: string) => PassFileRead): ConnectionSettings | undefined {
   const url = secretVar(env, 'DATABASE_URL', readFile, problems);
   const base = url !== undefined ? fromUrl(url, env, problems) : fromVariables(env, readFile, problems);
   if (!base) return undefined;
+  const warnings: string[] = [];
+  let passwordFile: string | undefined;
+  const path = base.password === undefined ? passFilePath(env) : undefined;
+  const read = path ? readPasswords(path) : undefined;
+  if (read && 'warning' in read) warnings.push(read.warning);
+  if (read && 'text' in read) {
+    base.password = lookupPassword(read.text, base);
+    if (base.password !== undefined) passwordFile = path;
+  }
   const sslmode = base.sslmode ?? sslModeOf(env.PGSSLMODE, 'PGSSLMODE', problems) ?? 'prefer';
   const connectTimeoutMs = base.connectTimeoutMs ?? secondsOf(env.PGCONNECT_TIMEOUT, 'PGCONNECT_TIMEOUT', problems);
   return {
@@ -199,10 +215,12 @@ function resolveConnection(env: Env, readFile: ReadFile, problems: Problems): Co
     sslcert: base.sslcert ?? env.PGSSLCERT,
     sslkey: base.sslkey ?? env.PGSSLKEY,
     connectTimeoutMs,
+    passwordFile,
+    warnings,
   };
 }
 
-type Partial_ = Omit<ConnectionSettings, 'sslmode' | 'connectTimeoutMs'> & {
+type Partial_ = Omit<ConnectionSettings, 'sslmode' | 'connectTimeoutMs' | 'passwordFile' | 'warnings'> & {
   sslmode?: SslMode;
   connectTimeoutMs?: number;
 };

@@ -10,7 +10,7 @@ import type { Config, ConnectionSettings } from './config.js';
 import { sleep } from './abort.js';
 import { ConfigError, ConnectError, MigratorError } from './errors.js';
 import type { Logger } from './logger.js';
-import { CONNECTION_DEAD, describeConnectError, isConnectionLost, isTransient } from './pg-errors.js';
+import { CONNECTION_DEAD, describeConnectError, isConnectionLost, isTransient, NO_PASSWORD } from './pg-errors.js';
 
 /** Server-side TCP keepalives: a killed pod's half-open session (and its lock) ends within ~1 minute. */
 export const SERVER_KEEPALIVES = { idle: 30, interval: 10, count: 3 } as const;
@@ -128,6 +128,11 @@ async function openSession(config: Config, log: Logger, timeoutMs: number, attem
   }
 }
 
+/** What pg calls when the server asks for a password and none is set. */
+function noPassword(): never {
+  throw Object.assign(new Error('the server asks for a password and none is set: set POSTGRES_PASSWORD, PGPASSWORD or the URL\'s password, or add a line for this server to ~/.pgpass (or PGPASSFILE) with mode 0600'), { code: NO_PASSWORD });
+}
+
 function wantsFallback(mode: ConnectionSettings['sslmode'], err: unknown): boolean {
   const message = (err as Error).message ?? '';
   if (mode === 'prefer') return /does not support SSL/i.test(message);
@@ -145,7 +150,9 @@ function clientOpener(config: Config, ssl: pg.ClientConfig['ssl']): OpenClient {
       host: c.host,
       port: c.port,
       user: c.user,
-      password: c.password ?? undefined,
+      // No password set: config.ts already looked in the password file; pg must not look again (its own
+      // reading is deprecated and writes a warning to stderr), and a server that asks gets a clear no.
+      password: c.password ?? noPassword,
       database: c.database,
       ssl,
       // Side checks get a name of their own so nobody mistakes them for the runner's session.

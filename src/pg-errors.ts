@@ -30,6 +30,9 @@ export function isTransient(err: unknown): boolean {
   return TRANSIENT_MESSAGES.some((re) => re.test(message));
 }
 
+/** The code of the error for a server that asks for a password when none is set (connect.ts). */
+export const NO_PASSWORD = 'PGSHIFT_NO_PASSWORD';
+
 /** The code of the error the connection watchdog (connect.ts) destroys a dead session's socket with. */
 export const CONNECTION_DEAD = 'PGSHIFT_CONNECTION_DEAD';
 
@@ -69,8 +72,10 @@ export function describeConnectError(err: unknown): string {
   const e = err as { code?: string; message?: string };
   const message = e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err));
   switch (e.code) {
+    case NO_PASSWORD:
+      return e.message ?? String(err);
     case '28P01':
-      return `${message} (check the password: POSTGRES_PASSWORD / PGPASSWORD / the URL)`;
+      return `${message} (check the password: POSTGRES_PASSWORD / PGPASSWORD / the URL / ~/.pgpass)`;
     case '28000':
       return `${message} (the role does not exist or pg_hba.conf refuses this host/user/database)`;
     case '3D000':

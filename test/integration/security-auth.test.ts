@@ -3,7 +3,7 @@
 // (`*_FILE`). The bundle does the hashing with src/pg-crypto.ts in place of pg's WebCrypto helpers.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLines, runCli, writeMigrations } from '../helpers/cli.js';
@@ -66,7 +66,7 @@ describe('SCRAM-SHA-256', () => {
       expect(r.durationMs).toBeLessThan(5000);
       expect(proxy.accepted()).toBe(1);
       expect(jsonLines(r.stdout).filter((e) => e.event === 'db.wait')).toEqual([]);
-      expect(r.stdout).toMatch(/28P01: password authentication failed for user \\"auth_[0-9a-f]+\\" \(check the password: POSTGRES_PASSWORD \/ PGPASSWORD \/ the URL\)/);
+      expect(r.stdout).toMatch(/28P01: password authentication failed for user \\"auth_[0-9a-f]+\\" \(check the password: POSTGRES_PASSWORD \/ PGPASSWORD \/ the URL \/ ~\/\.pgpass\)/);
     } finally {
       await proxy.close();
     }
@@ -104,6 +104,50 @@ describe('MD5 (older servers and roles whose password was stored as MD5)', () =>
     const wrong = await runCli([], { DATABASE_URL: `${url.toString()}?sslmode=disable`, MIGRATIONS_DIR: await writeMigrations(FILES) });
     expect(wrong.code).toBe(4);
     expect(wrong.stdout).toContain('28P01: password authentication failed');
+  });
+});
+
+describe("libpq's password file (~/.pgpass, PGPASSFILE)", () => {
+  async function passfile(line: string, mode: number): Promise<{ home: string; path: string }> {
+    const home = await mkdtemp(join(tmpdir(), 'pgshift-home-'));
+    const path = join(home, '.pgpass');
+    await writeFile(path, `# host:port:database:user:password\n${line}\n`, { mode });
+    await chmod(path, mode);
+    return { home, path };
+  }
+  const target = () => new URL(db.url);
+  const pgEnv = () => ({ PGHOST: target().hostname, PGPORT: target().port, PGUSER: role, PGDATABASE: db.name, PGSSLMODE: 'disable' });
+
+  it('is read when no password is set: ~/.pgpass, a wildcard line, and PGPASSFILE', async () => {
+    const exact = await passfile(`${target().hostname}:${target().port}:${db.name}:${role}:${password}`, 0o600);
+    const r = await runCli([], { ...pgEnv(), HOME: exact.home, MIGRATIONS_DIR: await writeMigrations(FILES) });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await db.query('SELECT u FROM who')).toEqual([{ u: role }]);
+    expect(jsonLines(r.stdout).find((e) => e.event === 'config')).toMatchObject({ passwordFile: exact.path });
+    // Read by pgshift, not by pg (whose reading is deprecated and says so on stderr); scrubbed like any password.
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toContain(password);
+
+    const wildcard = await passfile(`*:*:*:${role}:${password}`, 0o600);
+    const status = await runCli(['status'], { ...pgEnv(), PGPASSFILE: wildcard.path, HOME: '/nonexistent' });
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+  });
+
+  it('a password in the environment wins over the file', async () => {
+    const file = await passfile(`*:*:*:${role}:not-the-password`, 0o600);
+    const r = await runCli(['status'], { ...pgEnv(), HOME: file.home, PGPASSWORD: password });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+
+  it('a file others may read is ignored, as libpq does: no password, exit 4 at once, saying where passwords come from', async () => {
+    const open = await passfile(`*:*:*:${role}:${password}`, 0o644);
+    const r = await runCli([], { ...pgEnv(), HOME: open.home, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text', DB_WAIT_TIMEOUT: '30s' });
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.durationMs).toBeLessThan(10_000);
+    expect(r.stdout).toContain(`⚠ password file ${open.path} has group or world access; ignored (permissions should be u=rw, 0600, or less)`);
+    expect(r.stdout).toContain("the server asks for a password and none is set: set POSTGRES_PASSWORD, PGPASSWORD or the URL's password, or add a line for this server to ~/.pgpass (or PGPASSFILE) with mode 0600");
+    expect(r.stdout).not.toContain('internal error');
+    expect(await db.query(`SELECT to_regclass('public.schema_migrations') AS t`)).toEqual([{ t: null }]);
   });
 });
 

@@ -8,7 +8,14 @@ const readFile = (p: string) => {
   if (v === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
   return v;
 };
-const load = (env: Record<string, string>) => loadConfig(env, { readFile });
+const passFiles: Record<string, string> = {
+  '/home/app/.pgpass': 'db:5432:app:app:from-home\n*:*:*:*:fallback\n',
+  '/run/secrets/pgpass': 'h:*:*:u:from-pgpassfile\n',
+  '/home/open/.pgpass': 'OPEN',
+};
+const readPassFile = (p: string) =>
+  passFiles[p] === 'OPEN' ? { warning: `password file ${p} has group or world access; ignored` } : passFiles[p] === undefined ? undefined : { text: passFiles[p] };
+const load = (env: Record<string, string>) => loadConfig(env, { readFile, readPassFile });
 const conn = (env: Record<string, string>) => {
   const c = load(env).connection;
   return `${c.source} ${c.user}@${c.host}:${c.port}/${c.database} ssl=${c.sslmode} pw=${c.password ?? '-'}`;
@@ -33,6 +40,22 @@ describe('durations', () => {
     ['0', 0],
   ])('%s = %d ms', (input, ms) => expect(parseDuration(input)).toBe(ms));
   it.each(['10', '10 m', 'ten', '-1s', ''])('%j is refused', (input) => expect(() => parseDuration(input)).toThrow('must be a duration'));
+});
+
+describe("libpq's password file, when no password is set", () => {
+  const file = (env: Record<string, string>) => {
+    const c = load(env).connection;
+    return `pw=${c.password ?? '-'} file=${c.passwordFile ?? '-'} warnings=${c.warnings.join('; ') || '-'}`;
+  };
+  it('~/.pgpass for the URL\'s server', () => expect(file({ DATABASE_URL: 'postgres://app@db/app', HOME: '/home/app' })).toBe('pw=from-home file=/home/app/.pgpass warnings=-'));
+  it('PGPASSFILE before ~/.pgpass', () => expect(file({ PGHOST: 'h', PGUSER: 'u', HOME: '/home/app', PGPASSFILE: '/run/secrets/pgpass' })).toBe('pw=from-pgpassfile file=/run/secrets/pgpass warnings=-'));
+  it('POSTGRES_* and a wildcard line', () => expect(file({ POSTGRES_HOST: 'other', POSTGRES_USER: 'x', HOME: '/home/app' })).toBe('pw=fallback file=/home/app/.pgpass warnings=-'));
+  it('a password that is set wins; the file is not read', () => expect(file({ DATABASE_URL: 'postgres://app:given@db/app', HOME: '/home/open' })).toBe('pw=given file=- warnings=-'));
+  it('PGPASSWORD wins too', () => expect(file({ PGHOST: 'db', PGUSER: 'app', PGPASSWORD: 'env', HOME: '/home/app' })).toBe('pw=env file=- warnings=-'));
+  it('no matching line: no password', () => expect(file({ PGHOST: 'h', PGUSER: 'nobody', PGPASSFILE: '/run/secrets/pgpass' })).toBe('pw=- file=- warnings=-'));
+  it('a file others may read: a warning, no password', () =>
+    expect(file({ PGHOST: 'db', HOME: '/home/open' })).toBe('pw=- file=- warnings=password file /home/open/.pgpass has group or world access; ignored'));
+  it('the password from the file is scrubbed from output like any other', () => expect(load({ DATABASE_URL: 'postgres://app@db/app', HOME: '/home/app' }).secrets).toContain('from-home'));
 });
 
 describe('connection settings', () => {
