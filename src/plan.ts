@@ -15,10 +15,17 @@ export function buildPlan(files: MigrationFile[], rows: HistoryRow[], policy: Po
     if (row.success) plan.missing.push({ name: row.filename, status: 'missing', row });
     else if (isUnfinished(row)) plan.unfinished.push({ name: row.filename, status: 'unfinished', row });
   }
-  plan.applied.sort((a, b) => (a.row?.id ?? 0) - (b.row?.id ?? 0));
+  // In application order. Usually that is already the files' order: then the sort (1000 calls of the
+  // comparator, before the JIT has warmed up, ~1 ms of a no-op run) is skipped.
+  if (!inIdOrder(plan.applied)) plan.applied.sort((a, b) => (a.row?.id ?? 0) - (b.row?.id ?? 0));
   judge(plan, policy);
   if (plan.problems.length === 0) plan.toApply = plan.pending.map((e) => e.file!);
   return plan;
+}
+
+function inIdOrder(entries: PlanEntry[]): boolean {
+  for (let i = 1; i < entries.length; i++) if ((entries[i - 1]!.row?.id ?? 0) > (entries[i]!.row?.id ?? 0)) return false;
+  return true;
 }
 
 function classify(plan: Plan, file: MigrationFile, row: HistoryRow | undefined, newestApplied: string | undefined): void {

@@ -1,6 +1,6 @@
 // loadMigrationsDeferred (the `up` path: files are lexed only when needed) gives the same files as
 // loadMigrations, and checkContent reports exactly what loadMigrations would have refused.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -69,6 +69,21 @@ describe('loadMigrationsDeferred', () => {
     expect(checkContent(dir, files.slice(0, 1))).toEqual([]);
     expect(checkContent(dir, files.slice(2))).toEqual(['0003_c.sql: contains no SQL statements; it will be recorded as applied']);
     expect(() => checkContent(dir, files)).toThrow(`${dir}: cannot be applied as it is:\n  - 0002_b.sql:2:1: psql meta-command \\i cannot run outside psql`);
+  });
+
+  it('keeps only checksums of small files: a text needed later is read again and must be the same bytes', async () => {
+    const crlf = 'CREATE TABLE c (id int);\r\n';
+    const dir = await folder({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': 'CREATE TABLE b (id int);', '0003_c.sql': crlf, '0004_d.sql': 'SELECT 4;' });
+    const { files } = await loadMigrationsDeferred(dir);
+    await writeFile(join(dir, '0002_b.sql'), 'DROP TABLE everything;');
+    await writeFile(join(dir, '0003_c.sql'), 'DROP TABLE c;'); // normalized when first read: its text was kept
+    await rm(join(dir, '0004_d.sql'));
+    const [a, b, c, d] = files as [MigrationFile, MigrationFile, MigrationFile, MigrationFile];
+    expect([...a.parts()][0]?.text).toBe('CREATE TABLE a (id int);');
+    expect(error(() => [...b.parts()])).toBe(`0002_b.sql: changed on disk while pgshift was using it (checksum was ${b.checksum.slice(0, 12)}); run again`);
+    expect(error(() => checkContent(dir, [b]))).toContain('0002_b.sql: changed on disk while pgshift was using it');
+    expect([...c.parts()][0]?.text).toBe('CREATE TABLE c (id int);\n');
+    expect(error(() => d.mode)).toBe('0004_d.sql: cannot be read again (ENOENT); run again');
   });
 
   it('still refuses names, duplicate versions and bytes that are not UTF-8 at once', async () => {
