@@ -104,7 +104,7 @@ describe('kill -9 of the runner', () => {
     const holder = collect(spawnCli([], env));
     await runnerBackend(db, '%pg_sleep%');
     const waiter = spawnCli([], env);
-    await waitFor('the second runner to poll the lock', async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'pgshift@%'`)).length >= 2);
+    await waitFor('the second runner to poll the lock', async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'pgshift@%'`)).length >= 2);
     await kill9(waiter);
     const r = await holder;
     expect(r.code).toBe(0);

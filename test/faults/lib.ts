@@ -35,7 +35,7 @@ export function history(db: TestDatabase, table = 'public.schema_migrations'): P
 export function runnerBackend(db: TestDatabase, like: string): Promise<number> {
   return waitFor(`a pgshift session running ${like}`, async () => {
     const rows = await db.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'pgshift@%' AND state = 'active' AND query LIKE $1`,
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'pgshift@%' AND state = 'active' AND query LIKE $1`,
       [like],
     );
     return rows[0]?.pid;

@@ -44,7 +44,7 @@ describe('a connection that stops forwarding, open connections only (userspace p
       await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(db.name, 'public', 'schema_migrations').toString()]);
       const child = spawnCli([], env);
       const done = collect(child, { timeoutMs: 180_000 });
-      const backend = await waitFor('the runner to connect', async () => (await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'pgshift@%'`))[0]?.pid);
+      const backend = await waitFor('the runner to connect', async () => (await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'pgshift@%'`))[0]?.pid);
       proxy.freezeOpen();
       const cutAt = Date.now();
       const r = await done;

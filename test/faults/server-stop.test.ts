@@ -89,7 +89,7 @@ describe('the server stops at other moments', () => {
     await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(db.name, 'public', 'schema_migrations').toString()]);
     const child = spawnCli([], env);
     const done = collect(child);
-    await waitFor('lock.wait', async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'pgshift@%'`)).length > 0);
+    await waitFor('lock.wait', async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'pgshift@%'`)).length > 0);
     await sleep(700);
     await server.stop();
     const r = await done;
