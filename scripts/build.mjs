@@ -135,23 +135,17 @@ const pgCryptoOnNode = {
   setup(b) {
     const ours = new URL('../src/pg-crypto.ts', import.meta.url);
     b.onResolve({ filter: /^\.\/(crypto\/)?utils$/ }, async (args) => {
-      if (!/[\\/]pg[\\/]lib[\\/](crypto[\\/])?[a-z-]+\.js$/.test(args.importer)) return undefined;
       const target = join(dirname(args.importer), `${args.path}.js`);
       if (!/[\\/]pg[\\/]lib[\\/]crypto[\\/]utils\.js$/.test(target)) return undefined;
-      const theirs = exportedNames(await readFile(target, 'utf8'), /module\.exports\s*=\s*\{([^}]*)\}/, (list) => list.split(','));
-      const mine = exportedNames(await readFile(ours, 'utf8'), /([\s\S]*)/, (text) => [...text.matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]));
-      const missing = theirs.filter((n) => !mine.includes(n));
+      const theirs = /module\.exports\s*=\s*\{([^}]*)\}/.exec(await readFile(target, 'utf8'));
+      if (!theirs) throw new Error(`${target} no longer has one module.exports = { … }; review scripts/build.mjs pgCryptoOnNode`);
+      const mine = [...(await readFile(ours, 'utf8')).matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]);
+      const missing = theirs[1].split(',').map((n) => n.trim()).filter((n) => n && !mine.includes(n));
       if (missing.length) throw new Error(`${target} exports ${missing.join(', ')}, which src/pg-crypto.ts lacks; review scripts/build.mjs pgCryptoOnNode`);
       return { path: fileURLToPath(ours) };
     });
   },
 };
-
-function exportedNames(source, pattern, split) {
-  const m = pattern.exec(source);
-  if (!m) throw new Error('pg/lib/crypto/utils.js no longer has one module.exports = { … }; review scripts/build.mjs pgCryptoOnNode');
-  return split(m[1]).map((s) => s.trim()).filter(Boolean);
-}
 
 await build({
   entryPoints: ['src/main.ts'],
