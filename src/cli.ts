@@ -10,8 +10,16 @@ export interface CliArgs {
   strict: boolean;
   /** `create NAME` */
   name?: string;
-  /** `baseline --to FILE` */
+  /** `baseline --to FILE`, `up --to VERSION`, `plan --to VERSION`: a file name or a version. */
   to?: string;
+  /** `repair FILE`: that file only. */
+  file?: string;
+  /** `repair --dry-run`: say what would change, write nothing. */
+  dryRun?: true;
+  /** `status --exit-code`: non-zero unless every file is applied as it is. */
+  exitCode?: true;
+  /** `help COMMAND`, `COMMAND --help`: that command's help. */
+  topic?: Exclude<Command, 'help' | 'version'>;
   /** `--docker [NAME]`: connect to a running PostgreSQL container ('' = find the one). */
   docker?: string;
   /** `up --single-transaction`: all pending files in one transaction. */
@@ -19,6 +27,24 @@ export interface CliArgs {
 }
 
 const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'wait', 'await', 'help', 'version'];
+
+/** Other spellings users type (flag forms, other tools' command names), and what they mean here. */
+const ALIASES: Readonly<Record<string, string>> = {
+  list: '--list',
+  ls: '--list',
+  info: '--list',
+  history: '--list',
+  'dry-run': '--dry-run',
+  dryrun: '--dry-run',
+  migrate: 'up',
+  apply: 'up',
+  deploy: 'up',
+  new: 'create',
+  goto: 'up --to VERSION',
+  'up-to': 'up --to VERSION',
+  check: 'validate',
+  verify: 'validate',
+};
 
 export function parseCli(argv: string[]): CliArgs {
   const { rest: args, docker } = takeDocker(argv);
@@ -37,6 +63,7 @@ export function parseCli(argv: string[]): CliArgs {
         strict: { type: 'boolean' },
         to: { type: 'string' },
         'single-transaction': { type: 'boolean' },
+        'exit-code': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -46,22 +73,58 @@ export function parseCli(argv: string[]): CliArgs {
   const command = chooseCommand(positionals[0], values);
   const cli: CliArgs = { command, format: values.json ? 'json' : 'human', strict: values.strict ?? false };
   if (docker !== undefined) cli.docker = docker;
-  const rest = positionals.slice(1);
-  if (command === 'create') {
+  if (command === 'help') return withTopic(cli, positionals, values);
+  takePositionals(cli, positionals.slice(1));
+  takeFlags(cli, values);
+  return cli;
+}
+
+/** `pgshift help [COMMAND]`, `pgshift COMMAND --help`, `pgshift --list --help`. */
+function withTopic(cli: CliArgs, positionals: string[], values: Flags): CliArgs {
+  const named = positionals[0] === 'help' ? positionals[1] : positionals[0];
+  if (named !== undefined) {
+    const topic = COMMANDS.includes(named) ? named : topicOfAlias(named);
+    if (topic === undefined) throw unknownCommand(named);
+    if (topic !== 'help' && topic !== 'version') cli.topic = topic as CliArgs['topic'];
+  } else if (values.list) cli.topic = 'status';
+  else if (values['dry-run']) cli.topic = 'plan';
+  return cli;
+}
+
+/** `help list` is the help of `status`, `help migrate` that of `up`. */
+function topicOfAlias(word: string): string | undefined {
+  const meaning = ALIASES[word.toLowerCase()];
+  if (meaning === undefined) return undefined;
+  return meaning === '--list' ? 'status' : meaning === '--dry-run' ? 'plan' : meaning.split(' ')[0];
+}
+
+function takePositionals(cli: CliArgs, rest: string[]): void {
+  if (cli.command === 'create') {
     if (rest.length !== 1) throw new UsageError('create needs one NAME, e.g. `pgshift create add_user_preferences`');
     cli.name = rest[0];
+  } else if (cli.command === 'repair' && rest.length === 1) {
+    cli.file = rest[0];
   } else if (rest.length > 0) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}; see \`pgshift --help\``);
+    const what = cli.command === 'repair' ? '; `repair` takes at most one FILE' : '';
+    throw new UsageError(`unexpected argument ${JSON.stringify(rest[cli.command === 'repair' ? 1 : 0])}${what}; see \`pgshift help ${cli.command}\``);
   }
+}
+
+function takeFlags(cli: CliArgs, values: Flags): void {
+  const { command } = cli;
   if (values.to !== undefined) {
-    if (command !== 'baseline') throw new UsageError('--to goes with `baseline`');
+    if (command !== 'baseline' && command !== 'up' && command !== 'plan') throw new UsageError('--to goes with `up` (apply up to VERSION), `--dry-run`/`plan`, or `baseline`');
     cli.to = values.to;
   }
   if (values['single-transaction']) {
     if (command !== 'up') throw new UsageError('--single-transaction goes with `up`');
     cli.singleTransaction = true;
   }
-  return cli;
+  if (values['exit-code']) {
+    if (command !== 'status') throw new UsageError('--exit-code goes with `status` (or `--list`)');
+    cli.exitCode = true;
+  }
+  if (values['dry-run'] && command === 'repair') cli.dryRun = true;
 }
 
 /** `--docker`, `--docker NAME` or `--docker=NAME` (NAME optional, so parseArgs cannot take it). */
@@ -81,41 +144,76 @@ function takeDocker(argv: string[]): { rest: string[]; docker?: string } {
   return docker === undefined ? { rest } : { rest, docker };
 }
 
-function chooseCommand(first: string | undefined, values: { help?: boolean; version?: boolean; list?: boolean; 'dry-run'?: boolean }): Command {
-  if (values.help) return 'help';
+interface Flags {
+  help?: boolean;
+  version?: boolean;
+  list?: boolean;
+  'dry-run'?: boolean;
+  to?: string;
+  'single-transaction'?: boolean;
+  'exit-code'?: boolean;
+}
+
+function chooseCommand(first: string | undefined, values: Flags): Command {
+  if (values.help || first === 'help') return 'help';
   if (values.version) return 'version';
+  if (first !== undefined && !COMMANDS.includes(first)) throw unknownCommand(first);
   const flagged: Command[] = [];
   if (values.list) flagged.push('status');
-  if (values['dry-run']) flagged.push('plan');
-  if (first !== undefined && !COMMANDS.includes(first)) {
-    const guess = COMMANDS.find((c) => editDistance(c, first) <= 2);
-    throw new UsageError(`unknown command ${JSON.stringify(first)}${guess ? `; did you mean \`pgshift ${guess}\`?` : ''}; see \`pgshift --help\``);
-  }
+  // `repair --dry-run` is repair's own dry run; elsewhere --dry-run is the `plan` command.
+  if (values['dry-run'] && first !== 'repair') flagged.push('plan');
   const named = first as Command | undefined;
   const all = [...new Set([...(named ? [named] : []), ...flagged])];
   if (all.length > 1) throw new UsageError(`choose one of: ${all.map((c) => (c === 'status' ? '--list' : c === 'plan' ? '--dry-run' : c)).join(', ')}`);
   return all[0] ?? 'up';
 }
 
-export function helpText(version: string): string {
+function unknownCommand(word: string): UsageError {
+  const guess = suggest(word);
+  return new UsageError(`unknown command ${JSON.stringify(word)}${guess ? `; did you mean ${guess}?` : ''}; see \`pgshift --help\``);
+}
+
+/** The closest command, alias or flag form; an alias names what it means here (`list` → `--list`). */
+export function suggest(word: string): string | undefined {
+  const w = word.toLowerCase().replace(/^-+/, '');
+  const exact = ALIASES[w];
+  if (exact) return suggestion(exact);
+  let best: { name: string; distance: number } | undefined;
+  for (const name of [...COMMANDS, ...Object.keys(ALIASES)]) {
+    const distance = editDistance(name, w);
+    if (distance <= 2 && distance < w.length && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best && suggestion(ALIASES[best.name] ?? best.name);
+}
+
+function suggestion(meaning: string): string {
+  if (meaning === '--list') return '`pgshift --list` (or `pgshift status`)';
+  if (meaning === '--dry-run') return '`pgshift --dry-run` (or `pgshift plan`)';
+  return `\`pgshift ${meaning}\``;
+}
+
+export function helpText(version: string, topic?: CliArgs['topic']): string {
+  if (topic !== undefined) return commandHelp(topic);
   return `pgshift ${version} — applies plain-SQL PostgreSQL migrations at deploy time
 
 Usage: pgshift [command] [--json] [--strict] [--single-transaction]
+       pgshift help COMMAND    (or pgshift COMMAND --help): one command's flags, environment, exit codes
 
 Commands:
-  (none), up          apply pending migrations
-  --list, status      applied (with time), failed, modified, missing and pending
+  (none), up          apply pending migrations (--to VERSION: only up to that file)
+  --list, status      applied (with time), failed, modified, missing and pending (--exit-code: for CI gates)
   --dry-run, plan     what would be applied, in order, with each file's transaction mode
   validate            checksums, missing, duplicates, out-of-order; exit 6 on a problem
   create NAME         new MIGRATIONS_DIR/<UTC timestamp>_<name>.sql from a template
   baseline [--to F]   record files (up to F) as applied without running them (adopt a live database)
-  repair              accept edited checksums and clear failed/unfinished rows, after a human decided so
+  repair [FILE]       accept edited checksums, record renames, clear failed/unfinished rows, after a
+                      human decided so (--dry-run: only say what would change)
   wait                only wait until the database accepts connections
   await               wait until every file in MIGRATIONS_DIR is applied by someone else, then exit 0
 
 Options:
   --json              one machine-readable document on stdout (logs move to stderr)
-  --strict            missing and out-of-order files are errors
+  --strict            missing, out-of-order and renamed files are errors
   --single-transaction
                       up: all pending files in ONE transaction, all or nothing; a file that
                       cannot run in a transaction is refused before anything runs (exit 6)
@@ -148,17 +246,233 @@ Environment (defaults in brackets):
 Exit codes:
   0 done or nothing to do    1 a migration failed       2 wrong usage
   3 invalid configuration    4 database unreachable     5 lock (or await) timed out
-  6 validation failed        70 internal error          130/143 interrupted (SIGINT/SIGTERM)
+  6 validation failed        7 pending (status --exit-code)
+  70 internal error          130/143 interrupted (SIGINT/SIGTERM)
 `;
 }
 
-/** Levenshtein distance, for "did you mean" on a mistyped command. */
+const CONNECTION = `  DATABASE_URL(_FILE), or POSTGRES_HOST/PORT/USER/PASSWORD(_FILE)/DB, or libpq's PG* names
+  DB_WAIT_TIMEOUT [60s]                      how long to wait for the database (then exit 4)`;
+const HISTORY = `  MIGRATIONS_DIR [./migrations]              folder of *.sql files
+  MIGRATIONS_SCHEMA [public], MIGRATIONS_TABLE [schema_migrations]   the history table`;
+const OUTPUT = `  --json              one document on stdout (schemaVersion, ok, …); logs move to stderr`;
+const FAILS = `  3 invalid configuration     4 database unreachable or connection lost`;
+
+/** Each command's own page: usage, flags, the environment it reads, its exit codes, an example. */
+const HELP: Record<NonNullable<CliArgs['topic']>, string> = {
+  up: `Usage: pgshift [up] [--to VERSION] [--strict] [--single-transaction] [--json]
+
+Applies every pending file of MIGRATIONS_DIR in filename (byte) order, each in one transaction with
+its history row (statement by statement for files that cannot run in a transaction), under the
+migration lock. Refuses everything (exit 6) while a file is modified, unfinished or in conflict.
+
+Flags:
+  --to VERSION        apply pending files up to and including this one (a version or a file name
+                      in MIGRATIONS_DIR); pending files that sort before it, out-of-order ones
+                      included, are applied; later ones stay pending
+  --strict            missing, out-of-order and renamed files are errors (exit 6)
+  --single-transaction
+                      all pending files (up to --to) in one transaction, all or nothing
+${OUTPUT}
+
+Environment:
+${CONNECTION}
+${HISTORY}
+  LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
+  MIGRATION_LOCK_TIMEOUT [off], MIGRATION_LOCK_RETRIES [3]   lock_timeout for migration statements
+  LOG_FORMAT [auto], LOG_LEVEL [info], TERMINATION_LOG
+
+Exit codes:
+  0 applied, or nothing to do  1 a migration failed (rolled back, recorded)   2 wrong usage
+${FAILS}     5 lock held past LOCK_TIMEOUT
+  6 refused before anything ran (modified, unfinished, conflict, bad file; unknown --to)
+  130/143 interrupted (SIGINT/SIGTERM)
+
+Example:
+  pgshift --to 20251018120000     # apply up to that version, leave the rest pending
+`,
+  status: `Usage: pgshift --list | status [--exit-code] [--strict] [--json]
+
+Lists applied (with time), renamed, failed, modified, unfinished, missing and pending files, and
+applied files with no checksum recorded. Reads the history table; creates and changes nothing.
+
+Flags:
+  --exit-code         exit non-zero unless every file is applied as it is: 1 when a file's last
+                      attempt failed, 6 when a human must act (modified, unfinished, conflict;
+                      missing/out-of-order/renamed with --strict), 7 when files are only pending
+  --strict            missing, out-of-order and renamed files are problems
+${OUTPUT}
+
+Environment:
+${CONNECTION}
+${HISTORY}
+
+Exit codes:
+  0 listed (without --exit-code: even when something is pending or modified)   2 wrong usage
+${FAILS}     6 the folder cannot be read as migrations
+  with --exit-code: 0 up to date, 1 failed, 6 needs a human, 7 pending
+
+Example:
+  pgshift status --exit-code || echo "database is not fully migrated"
+`,
+  plan: `Usage: pgshift --dry-run | plan [--to VERSION] [--strict] [--json]
+
+What \`up\` would apply, in order, with each file's transaction mode and why. Applies nothing,
+creates nothing.
+
+Flags:
+  --to VERSION        only what \`up --to VERSION\` would apply
+  --strict            missing, out-of-order and renamed files are problems (exit 6)
+${OUTPUT}
+
+Environment:
+${CONNECTION}
+${HISTORY}
+
+Exit codes:
+  0 nothing refused   2 wrong usage
+${FAILS}     6 \`up\` would refuse (modified, unfinished, conflict, bad file)
+
+Example:
+  pgshift --dry-run --json | jq '.plan.toApply'
+`,
+  validate: `Usage: pgshift validate [--strict] [--json]
+
+Checks the folder against the database: file names, duplicate versions, content that cannot run
+outside psql, checksums of applied files, unfinished and conflicting rows. Changes nothing.
+
+Flags:
+  --strict            missing, out-of-order and renamed files are errors too
+${OUTPUT}
+
+Environment:
+${CONNECTION}
+${HISTORY}
+
+Exit codes:
+  0 valid   2 wrong usage
+${FAILS}     6 a problem (each is named, with what to do)
+
+Example:
+  pgshift validate --strict     # in CI, against a copy of production
+`,
+  create: `Usage: pgshift create NAME [--json]
+
+Writes MIGRATIONS_DIR/<YYYYMMDDHHMMSS>_<name>.sql (UTC) from a template; NAME becomes a lowercase
+slug. The version is never one already in the folder: when the current second is taken (or a newer
+version exists), it is the second after the newest one. Creates MIGRATIONS_DIR when missing. Needs
+no database.
+
+Environment:
+  MIGRATIONS_DIR [./migrations]              where the file goes
+
+Exit codes:
+  0 created   2 wrong usage (no NAME)   6 NAME has no letters or digits, or the file cannot be written
+
+Example:
+  pgshift create "add user preferences"     # migrations/20261126014125_add_user_preferences.sql
+`,
+  baseline: `Usage: pgshift baseline [--to FILE] [--json]
+
+Records files as applied without running them (adopting a database whose schema exists already),
+up to and including FILE (a file name or a version). Files already recorded are left alone.
+
+Flags:
+  --to FILE           only files up to and including this one
+${OUTPUT}
+
+Environment:
+${CONNECTION}
+${HISTORY}
+  LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
+
+Exit codes:
+  0 recorded   2 wrong usage
+${FAILS}     5 lock held past LOCK_TIMEOUT
+  6 no such FILE, or the folder cannot be read as migrations
+
+Example:
+  pgshift baseline --to 0004_integration_source_tracking.sql
+`,
+  repair: `Usage: pgshift repair [FILE] [--dry-run] [--json]
+
+After a human decided so: accepts the current checksum of modified files, records renamed files
+under their new name, records the checksum of applied files that have none (or one computed
+another way), and removes failed and unfinished rows (the file is pending again). Names each file
+and what changed.
+
+Flags:
+  FILE                only this file (a file name, or a history row's name when its file is gone);
+                      also records a file whose version is applied under another name with no
+                      checksum recorded, as that migration renamed
+  --dry-run           say what would change; write nothing (the history table is not even created)
+${OUTPUT}
+
+Environment:
+${CONNECTION}
+${HISTORY}
+  LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
+
+Exit codes:
+  0 repaired, or nothing to repair   2 wrong usage
+${FAILS}     5 lock held past LOCK_TIMEOUT
+  6 FILE is neither in the folder nor in the history, or has nothing to repair
+
+Example:
+  pgshift repair 0003_add_index.sql --dry-run && pgshift repair 0003_add_index.sql
+`,
+  wait: `Usage: pgshift wait [--json]
+
+Waits until the database accepts connections (and the login succeeds), then exits 0. Reads no
+migrations.
+
+Environment:
+${CONNECTION}
+
+Exit codes:
+  0 the database accepts connections   2 wrong usage
+${FAILS}
+
+Example:
+  DB_WAIT_TIMEOUT=2m pgshift wait
+`,
+  await: `Usage: pgshift await [--strict] [--json]
+
+For an app's initContainer: waits until every file in MIGRATIONS_DIR is applied by another runner
+(the migration Job), then exits 0. Never applies anything. Ends at once when waiting cannot help: a
+file's last attempt failed, or a file is modified, unfinished or in conflict, and no runner holds
+the migration lock.
+
+Environment:
+${CONNECTION}
+${HISTORY}
+  AWAIT_TIMEOUT [10m]                        how long to wait (then exit 5)
+
+Exit codes:
+  0 everything is applied   1 a file failed and no runner is retrying it   2 wrong usage
+${FAILS}     5 not applied within AWAIT_TIMEOUT
+  6 a file is modified, unfinished or in conflict (a human must act)
+
+Example:
+  AWAIT_TIMEOUT=15m pgshift await
+`,
+};
+
+function commandHelp(topic: NonNullable<CliArgs['topic']>): string {
+  return `pgshift ${topic} — see also \`pgshift --help\`\n\n${HELP[topic]}`;
+}
+
+/** Edit distance counting a swap of two neighbours as one edit (`lsit` is one from `list`), for "did you mean". */
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }

@@ -1,21 +1,22 @@
 // One function per command: the run as a list of named steps.
 // Order for `up`: read files → connect → lock → ensure history table → plan → apply → unlock.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep, throwIfAborted } from './abort.js';
 import { applyFiles, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
 import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
-import { ConnectError, LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
-import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, type HistoryTable } from './history.js';
-import { lockKey, withLock } from './lock.js';
+import { ConnectError, EXIT, LockTimeoutError, MigrationFailedError, NotAppliedError, PlanRejectedError, SourceError } from './errors.js';
+import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, renameRow, type HistoryTable } from './history.js';
+import { findHolder, lockKey, withLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
 import { checkContent, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
-import type { ApplyResult, HistoryRow, MigrationFile, Plan } from './types.js';
+import type { ApplyResult, HistoryRow, MigrationFile, Plan, PlanEntry, Policy } from './types.js';
+import { checksumVariants } from './variants.js';
 
 export interface Context {
   config: Config;
@@ -100,12 +101,43 @@ async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: Hist
   });
 }
 
-/** Reads history without creating anything (status, plan, validate, await). */
-async function readOnlyPlan(ctx: Context, session: Session, files: MigrationFile[]): Promise<Plan> {
+/** Reads history without creating anything (status, plan, validate, await, repair --dry-run). */
+async function readOnlyPlan(ctx: Context, session: Session, files: MigrationFile[], policy: Policy = policyOf(ctx, files)): Promise<Plan> {
+  return enrich(session, planOf(files, await readOnlyRows(ctx, session), policy));
+}
+
+async function readOnlyRows(ctx: Context, session: Session): Promise<HistoryRow[]> {
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
   const columns = await historyColumns(session.client, t);
-  const rows = columns ? await readHistory(session.client, t, columns) : [];
-  return enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
+  return columns ? await readHistory(session.client, t, columns) : [];
+}
+
+function policyOf(ctx: Context, files: MigrationFile[]): Policy {
+  const upTo = ctx.args.command === 'baseline' ? undefined : resolveTo(ctx, files);
+  return upTo === undefined ? { strict: ctx.args.strict } : { strict: ctx.args.strict, upTo };
+}
+
+/**
+ * The plan; for files whose recorded checksum matched neither of their own (modified, or a version
+ * applied under another name), again with the other ways the same content may have been checksummed.
+ * Those files are read once more from disk; a run where everything matches reads nothing.
+ */
+function planOf(files: MigrationFile[], rows: HistoryRow[], policy: Policy): Plan {
+  const plan = buildPlan(files, rows, policy);
+  const suspects = [...plan.modified, ...plan.conflicts.filter((e) => e.row?.checksum !== null)];
+  if (suspects.length === 0) return plan;
+  const variants = new Map(suspects.map((e) => [e.name, checksumVariants(e.file!)] as const).filter(([, v]) => v.length > 0));
+  return variants.size ? buildPlan(files, rows, { ...policy, variants }) : plan;
+}
+
+/** `--to`: a file name or a version in the folder, as the file's name; exit 6 for one that is not there. */
+function resolveTo(ctx: Context, files: MigrationFile[]): string | undefined {
+  const to = ctx.args.to;
+  if (to === undefined) return undefined;
+  const file = files.find((f) => f.name === to) ?? files.find((f) => f.version === to);
+  if (file) return file.name;
+  const range = files.length ? `; its versions run from ${files[0]!.version} to ${files[files.length - 1]!.version}` : '';
+  throw new SourceError(`--to ${to}: no file in ${ctx.config.migrationsDir} has that name or version${range}; see \`pgshift --list\``);
 }
 
 /** Adds what only the database can tell: INVALID indexes left behind by an unfinished file. */
@@ -144,7 +176,7 @@ async function up(ctx: Context): Promise<Outcome> {
   const applying = withSession(run.ctx, (session) =>
     withMigrationLock(run.ctx, session, async (t, rows) => {
       const files = await folder.files!;
-      const plan = await enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
+      const plan = await enrich(session, planOf(files, rows, policyOf(ctx, files)));
       checkNotApplied(ctx, files, plan);
       logWarnings(ctx, plan);
       if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
@@ -153,7 +185,11 @@ async function up(ctx: Context): Promise<Outcome> {
     }),
   );
   // Started once the connection attempt is under way: the server's fork and the login overlap with it.
-  const reading = (folder.files = loadMigrationsDeferred(ctx.config.migrationsDir).then((loaded) => logLoaded(ctx, loaded)));
+  const reading = (folder.files = loadMigrationsDeferred(ctx.config.migrationsDir).then((loaded) => {
+    const files = logLoaded(ctx, loaded);
+    resolveTo(ctx, files);
+    return files;
+  }));
   // A folder that cannot be read stops the connecting (or the waiting for the lock) at once.
   reading.catch((err: unknown) => run.abandon(err));
   try {
@@ -184,6 +220,8 @@ function checkNotApplied(ctx: Context, files: MigrationFile[], plan: Plan): void
 
 async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: Plan): Promise<Outcome> {
   const before = plan.applied.length;
+  const later = plan.pending.length - plan.toApply.length;
+  if (ctx.args.to !== undefined && later > 0) ctx.log.info({ event: 'run.to', to: ctx.args.to, leftPending: later }, `--to ${ctx.args.to}: ${later} later pending file(s) left pending`);
   if (plan.toApply.length) ctx.log.info({ event: 'run.start', pending: plan.toApply.length }, 'applying pending migrations');
   let results: ApplyResult[] = [];
   try {
@@ -217,7 +255,26 @@ async function status(ctx: Context): Promise<Outcome> {
   if (ctx.args.format === 'json') printJson(ctx, plan.problems.length === 0, { plan: planJson(plan) });
   else if (ctx.out.textMode) ctx.out.print(renderStatus(plan, ctx.out.style));
   else ctx.log.info({ event: 'status', ...planJson(plan) }, 'migration status');
+  if (ctx.args.exitCode) {
+    const notApplied = notAppliedError(plan);
+    if (notApplied) throw notApplied;
+  }
   return `${plan.applied.length} applied, ${plan.pending.length} pending`;
+}
+
+/**
+ * Why not every file is applied as it is, as the exit code a CI gate or readiness check acts on:
+ * 6 a human must act, 1 a file's last attempt failed, 7 files are pending; undefined when up to date.
+ */
+function notAppliedError(plan: Plan): NotAppliedError | undefined {
+  if (plan.problems.length) return new NotAppliedError(plan.problems.join('\n'), EXIT.validation);
+  if (plan.failed.length) return new NotAppliedError(`failed: ${plan.failed.map((e) => `${e.name} (${firstLine(e.row?.errorMessage)})`).join(', ')}; its last attempt failed and was rolled back: fix the file and run \`pgshift\``, EXIT.migrationFailed);
+  if (plan.pending.length) return new NotAppliedError(`pending: ${plan.pending.length} file(s) not applied yet (${plan.pending.map((e) => e.name).join(', ')}); run \`pgshift\``, EXIT.pending);
+  return undefined;
+}
+
+function firstLine(text: string | null | undefined): string {
+  return (text ?? '').split('\n')[0]!.slice(0, 300);
 }
 
 async function dryRun(ctx: Context): Promise<Outcome> {
@@ -256,20 +313,61 @@ const TEMPLATE = `-- Migration: %NAME%
 async function create(ctx: Context): Promise<Outcome> {
   const slug = slugify(ctx.args.name ?? '');
   if (!slug) throw new SourceError(`cannot make a file name of ${JSON.stringify(ctx.args.name)}: use letters and digits, e.g. add_user_preferences`);
+  const dir = ctx.config.migrationsDir;
+  ensureFolder(ctx, dir);
   const now = new Date();
-  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const name = `${stamp}_${slug}.sql`;
-  const path = join(ctx.config.migrationsDir, name);
   const body = TEMPLATE.replace('%NAME%', slug).replace('%DATE%', now.toISOString().slice(0, 19).replace('T', ' '));
-  try {
-    writeFileSync(path, body, { flag: 'wx' });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new SourceError(code === 'EEXIST' ? `${path} already exists; not overwritten` : `cannot write ${path} (${code})`, { cause: err });
+  // Another `create` may pick the same version at the same moment: the one whose name sorts later
+  // takes the next version, so two files never share one.
+  for (let after = now.getTime() - 1000; ; ) {
+    const version = nextVersion(dir, after);
+    const name = `${version}_${slug}.sql`;
+    const path = join(dir, name);
+    try {
+      writeFileSync(path, body, { flag: 'wx' });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new SourceError(code === 'EEXIST' ? `${path} already exists; not overwritten` : `cannot write ${path} (${code}); check that MIGRATIONS_DIR is a writable folder`, { cause: err });
+    }
+    if (!stampedEntries(dir).some((e) => e.startsWith(`${version}_`) && byName(e, name) < 0)) {
+      ctx.log.info({ event: 'create', path }, `created ${path}`);
+      printJson(ctx, true, { file: name, path });
+      return `created ${name}`;
+    }
+    rmSync(path, { force: true });
+    after = versionTime(version)!;
   }
-  ctx.log.info({ event: 'create', path }, `created ${path}`);
-  printJson(ctx, true, { file: name, path });
-  return `created ${name}`;
+}
+
+function ensureFolder(ctx: Context, dir: string): void {
+  try {
+    if (mkdirSync(dir, { recursive: true }) !== undefined) ctx.log.info({ event: 'create.folder', dir }, `created the folder ${dir} (MIGRATIONS_DIR)`);
+  } catch (err) {
+    throw new SourceError(`cannot create the folder ${dir} (${(err as NodeJS.ErrnoException).code}); set MIGRATIONS_DIR to a writable folder`, { cause: err });
+  }
+}
+
+/**
+ * A version (UTC YYYYMMDDHHMMSS) later than \`after\` (ms) and than every version of that shape
+ * already in the folder: the current second, or the second after the newest one when that is taken.
+ */
+function nextVersion(dir: string, after: number): string {
+  let newest = after;
+  for (const entry of stampedEntries(dir)) newest = Math.max(newest, versionTime(entry.slice(0, 14)) ?? newest);
+  const next = Math.max(Math.floor(Date.now() / 1000) * 1000, Math.floor(newest / 1000) * 1000 + 1000);
+  return new Date(next).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/** Names in the folder that start with a 14-digit version (files, and folders of other tools' layouts). */
+function stampedEntries(dir: string): string[] {
+  return readdirSync(dir).filter((e) => /^\d{14}_/.test(e));
+}
+
+/** The UTC time a 14-digit version stands for; undefined for one that is no real time. */
+function versionTime(version: string): number | undefined {
+  const [y, mo, d, h, mi, s] = [version.slice(0, 4), version.slice(4, 6), version.slice(6, 8), version.slice(8, 10), version.slice(10, 12), version.slice(12, 14)].map(Number) as [number, number, number, number, number, number];
+  const time = Date.UTC(y, mo - 1, d, h, mi, s);
+  return new Date(time).toISOString().replace(/[-:T]/g, '').slice(0, 14) === version ? time : undefined;
 }
 
 export function slugify(name: string): string {
@@ -284,8 +382,7 @@ export function slugify(name: string): string {
 
 async function baseline(ctx: Context): Promise<Outcome> {
   const files = readFiles(ctx);
-  const to = ctx.args.to;
-  if (to !== undefined && !files.some((f) => f.name === to)) throw new SourceError(`--to ${to}: no such file in ${ctx.config.migrationsDir}`);
+  const to = resolveTo(ctx, files);
   const chosen = to === undefined ? files : files.filter((f) => byName(f.name, to) <= 0);
   const recorded = await withSession(ctx, (session) =>
     withMigrationLock(ctx, session, async (t, rows) => {
@@ -303,27 +400,65 @@ async function baseline(ctx: Context): Promise<Outcome> {
   return `baseline: recorded ${recorded.length} file(s) as applied`;
 }
 
+/** One change `repair` makes: the file, what it was and what it becomes, and the write. */
+interface Repair {
+  file: string;
+  change: string;
+  write(client: Session['client'], t: HistoryTable): Promise<void>;
+}
+
 async function repair(ctx: Context): Promise<Outcome> {
   const files = readFiles(ctx);
+  const only = ctx.args.file;
+  const chosen = (rows: HistoryRow[]): Repair[] => {
+    const plan = planOf(files, rows, { strict: false });
+    const all = repairsOf(plan, only);
+    const picked = only === undefined ? all : all.filter((r) => r.file === only);
+    if (only !== undefined && picked.length === 0) refuseRepair(ctx, only, files, rows, plan);
+    return picked;
+  };
+  const dry = ctx.args.dryRun === true;
+  // A dry run reads the history as it is (creating nothing) and needs no lock: it writes nothing.
   const changes = await withSession(ctx, (session) =>
-    withMigrationLock(ctx, session, async (t, rows) => {
-      const plan = buildPlan(files, rows, { strict: false });
-      const done: Array<{ file: string; change: string }> = [];
-      for (const e of plan.modified) {
-        await acceptChecksum(session.client, t, e.name, e.file!.checksum);
-        done.push({ file: e.name, change: `checksum ${e.row?.checksum?.slice(0, 12)} → ${e.file!.checksum.slice(0, 12)} accepted` });
-      }
-      for (const e of [...plan.failed, ...plan.unfinished]) {
-        await deleteRow(session.client, t, e.name);
-        done.push({ file: e.name, change: `${e.status} row removed; the file is pending again` });
-      }
-      return done;
-    }),
+    dry
+      ? readOnlyRows(ctx, session).then(chosen)
+      : withMigrationLock(ctx, session, async (t, rows) => {
+          const todo = chosen(rows);
+          for (const r of todo) await r.write(session.client, t);
+          return todo;
+        }),
   );
-  for (const c of changes) ctx.log.info({ event: 'repair.changed', file: c.file }, c.change);
-  if (changes.length === 0) ctx.log.info({ event: 'repair.none' }, 'nothing to repair');
-  printJson(ctx, true, { changes });
-  return `repair: ${changes.length} change(s)`;
+  for (const c of changes) ctx.log.info({ event: dry ? 'repair.would' : 'repair.changed', file: c.file }, `${dry ? '(dry run) ' : ''}${c.file}: ${c.change}`);
+  if (changes.length === 0) ctx.log.info({ event: 'repair.none' }, 'nothing to repair: every applied file matches its history row');
+  printJson(ctx, true, { dryRun: dry, changes: changes.map(({ file, change }) => ({ file, change })) });
+  return dry ? `repair (dry run): ${changes.length} change(s) would be made; nothing written` : `repair: ${changes.length} change(s)`;
+}
+
+/** Every change repair would make to reconcile the history with the folder, file by file. */
+function repairsOf(plan: Plan, only: string | undefined): Repair[] {
+  const short = (c: string | null | undefined) => (c ? c.slice(0, 12) : 'none');
+  const accept = (e: PlanEntry, change: string): Repair => ({ file: e.name, change, write: (c, t) => acceptChecksum(c, t, e.name, e.file!.checksum) });
+  const rename = (e: PlanEntry, change: string): Repair => ({ file: e.name, change, write: (c, t) => renameRow(c, t, e.row!.filename, e.name, e.file!.checksum) });
+  const remove = (e: PlanEntry, change: string): Repair => ({ file: e.name, change, write: (c, t) => deleteRow(c, t, e.name) });
+  return [
+    ...plan.modified.map((e) => accept(e, `checksum ${short(e.row?.checksum)} → ${short(e.file!.checksum)} accepted`)),
+    ...plan.otherChecksum.map((e) => accept(e, `checksum ${short(e.row?.checksum)} (${e.checksumAs}) → ${short(e.file!.checksum)} recorded; the same content`)),
+    ...plan.noChecksum.map((e) => accept(e, `no checksum recorded → ${short(e.file!.checksum)} recorded`)),
+    ...plan.renamed.map((e) => rename(e, `recorded under its new name (was ${e.row!.filename}; same version and content)`)),
+    // Without a checksum nothing proves a rename: only a person naming the file decides that.
+    ...plan.conflicts.filter((e) => e.row!.checksum === null && e.name === only).map((e) => rename(e, `recorded under its new name (was ${e.row!.filename}, which had no checksum), as asked`)),
+    ...plan.failed.map((e) => remove(e, 'failed row removed; the file is pending again')),
+    ...plan.unfinished.map((e) => remove(e, 'unfinished row removed; the file is applied again on the next run')),
+  ];
+}
+
+/** `repair FILE` with nothing to do for FILE: exit 6 when FILE is unknown or cannot be repaired. */
+function refuseRepair(ctx: Context, only: string, files: MigrationFile[], rows: HistoryRow[], plan: Plan): void {
+  if (!files.some((f) => f.name === only) && !rows.some((r) => r.filename === only)) {
+    throw new SourceError(`repair ${only}: no such file in ${ctx.config.migrationsDir} and no history row by that name; see \`pgshift --list\``);
+  }
+  const conflict = plan.conflicts.find((e) => e.name === only);
+  if (conflict) throw new SourceError(`repair ${only}: not repaired: ${plan.problems.find((p) => p.startsWith(`conflict: ${only} `)) ?? 'its version is applied under another name with other content'}`);
 }
 
 async function waitOnly(ctx: Context): Promise<Outcome> {
@@ -342,8 +477,10 @@ async function awaitApplied(ctx: Context): Promise<Outcome> {
     let lastReport = 0;
     for (;;) {
       const current = await readOnlyPlan(ctx, session, files);
-      const outstanding = [...current.pending, ...current.modified, ...current.unfinished];
+      const outstanding = [...current.pending, ...current.modified, ...current.unfinished, ...current.conflicts];
       if (outstanding.length === 0) return current;
+      const stuck = await cannotHeal(ctx, session, files, current);
+      if (stuck) throw stuck;
       if (Date.now() >= deadline) {
         throw new LockTimeoutError(`migrations still not applied after AWAIT_TIMEOUT (${Math.round(ctx.config.awaitTimeoutMs / 1000)}s): ${outstanding.map((e) => `${e.name} (${e.status})`).join(', ')}; check the migration Job's logs`);
       }
@@ -358,4 +495,21 @@ async function awaitApplied(ctx: Context): Promise<Outcome> {
   ctx.log.info({ event: 'await.done', applied: plan.applied.length }, 'all migrations are applied');
   printJson(ctx, true, { applied: plan.applied.length });
   return `all ${plan.applied.length} migrations applied`;
+}
+
+/**
+ * Why waiting longer cannot help, or undefined. A modified or conflicting file waits for a person.
+ * A failed or unfinished row may be a runner's work in progress (a retry, a no-transaction file's
+ * start marker): it ends the wait only when no runner holds the migration lock and the same rows are
+ * still there when read again after looking — so they were not written by a runner that has since
+ * finished.
+ */
+async function cannotHeal(ctx: Context, session: Session, files: MigrationFile[], plan: Plan): Promise<NotAppliedError | undefined> {
+  if (plan.modified.length || plan.conflicts.length) return notAppliedError(plan);
+  if (plan.failed.length === 0 && plan.unfinished.length === 0) return undefined;
+  const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
+  if (await findHolder(session.client, key)) return undefined;
+  const again = await readOnlyPlan(ctx, session, files);
+  const stale = (p: Plan) => [...p.failed, ...p.unfinished].map((e) => `${e.name}\0${e.row?.id}\0${e.row?.errorMessage}`).join('\n');
+  return stale(again) === stale(plan) ? notAppliedError(again) : undefined;
 }

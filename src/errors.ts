@@ -10,6 +10,8 @@ export const EXIT = {
   unreachable: 4,
   lockTimeout: 5,
   validation: 6,
+  /** `status --exit-code`: files are pending, nothing is wrong. */
+  pending: 7,
   internal: 70,
   sigint: 130,
   sigterm: 143,
@@ -65,6 +67,20 @@ export class PlanRejectedError extends MigratorError {
   readonly exitCode = EXIT.validation;
   constructor(readonly problems: string[]) {
     super(problems.join('\n'));
+  }
+}
+
+/**
+ * `status --exit-code` and `await`: not every file is applied as it is. The exit code says which:
+ * 1 a file's last attempt failed, 6 a human must act (modified, unfinished, conflict), 7 pending.
+ */
+export class NotAppliedError extends MigratorError {
+  readonly code = 'NOT_APPLIED';
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
   }
 }
 

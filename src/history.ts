@@ -199,6 +199,22 @@ export async function acceptChecksum(client: pg.Client, t: HistoryTable, name: s
   await client.query(`UPDATE ${t.sql} SET checksum = $2 WHERE filename = $1 AND success`, [name, checksum]);
 }
 
+/**
+ * repair: record an applied row under the file's new name (the same version, renamed), with the
+ * file's checksum. A failed row of the new name goes: that attempt is superseded by the applied one.
+ */
+export async function renameRow(client: pg.Client, t: HistoryTable, from: string, to: string, checksum: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`DELETE FROM ${t.sql} WHERE filename = $1 AND NOT success`, [to]);
+    await client.query(`UPDATE ${t.sql} SET filename = $2, checksum = $3 WHERE filename = $1 AND success`, [from, to, checksum]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
 /** repair: forget a failed or unfinished attempt so the file is pending again. */
 export async function deleteRow(client: pg.Client, t: HistoryTable, name: string): Promise<void> {
   await client.query(`DELETE FROM ${t.sql} WHERE filename = $1 AND NOT success`, [name]);

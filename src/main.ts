@@ -23,7 +23,7 @@ async function main(): Promise<ExitCode> {
     process.stderr.write(`pgshift: ${(err as Error).message}\n`);
     return err instanceof UsageError ? EXIT.usage : EXIT.internal;
   }
-  if (args.command === 'help') return print(helpText(VERSION));
+  if (args.command === 'help') return print(helpText(VERSION, args.topic));
   if (args.command === 'version') return print(`${VERSION}\n`);
 
   const json = args.format === 'json';

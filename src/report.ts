@@ -33,8 +33,9 @@ export function renderStatus(plan: Plan, s: Style = PLAIN): string {
     lines.push(s.bold(title));
     for (const e of entries) lines.push(line(e));
   };
-  section('Applied Migrations:', plan.applied, (e) => `  ${s.green('✓')} ${e.name} ${s.dim(`(${e.row ? formatTime(e.row.appliedAt) : '?'})`)}`);
+  section('Applied Migrations:', plan.applied, (e) => `  ${s.green('✓')} ${e.name} ${s.dim(`(${e.row ? formatTime(e.row.appliedAt) : '?'})`)}${appliedMark(e, s)}`);
   section('Modified Migrations:', plan.modified, (e) => `  ${s.red('!')} ${e.name} ${s.dim('(checksum differs from the applied file; see `pgshift repair`)')}`);
+  section('Conflicting Migrations:', plan.conflicts, (e) => `  ${s.red('!')} ${e.name} ${s.dim(`(its version is applied as ${e.row!.filename} with ${e.row!.checksum === null ? 'no checksum recorded' : 'other content'})`)}`);
   section('Unfinished Migrations:', plan.unfinished, (e) => `  ${s.red('!')} ${e.name} ${s.dim(`(${describeEntry(e)})`)}`);
   section('Missing Migrations:', plan.missing, (e) => `  ${s.yellow('?')} ${e.name} ${s.dim('(in history, not on disk)')}`);
   section('Failed Migrations:', plan.failed, (e) => `  ${s.red('✗')} ${e.name} ${s.dim(`(${describeEntry(e)})`)}`);
@@ -44,9 +45,17 @@ export function renderStatus(plan: Plan, s: Style = PLAIN): string {
   if (plan.modified.length) parts.push(`${plan.modified.length} modified`);
   if (plan.missing.length) parts.push(`${plan.missing.length} missing`);
   if (plan.unfinished.length) parts.push(`${plan.unfinished.length} unfinished`);
+  if (plan.conflicts.length) parts.push(`${plan.conflicts.length} in conflict`);
   lines.push(`Total: ${parts.join(', ')}`);
   lines.push(...renderProblems(plan, s));
   return lines.join('\n') + '\n';
+}
+
+/** What an applied line adds: recorded under another name, or its content not checked. */
+function appliedMark(e: PlanEntry, s: Style): string {
+  if (e.status === 'renamed') return s.yellow(` (recorded as ${e.row!.filename}; \`pgshift repair ${e.name}\` records the new name)`);
+  if (e.row?.checksum === null) return s.yellow(' (no checksum recorded: content not checked)');
+  return '';
 }
 
 export function renderPlan(plan: Plan, s: Style = PLAIN): string {
@@ -144,7 +153,9 @@ function entryJson(e: PlanEntry) {
     status: e.status,
     appliedAt: e.row?.success ? e.row.appliedAt : undefined,
     checksum: e.file?.checksum ?? e.row?.checksum ?? undefined,
-    appliedChecksum: e.status === 'modified' ? (e.row?.checksum ?? undefined) : undefined,
+    appliedChecksum: e.status === 'modified' || e.status === 'conflict' ? (e.row?.checksum ?? undefined) : undefined,
+    recordedAs: e.row && e.row.filename !== e.name ? e.row.filename : undefined,
+    checksumAs: e.checksumAs,
     executionTimeMs: e.row?.executionTimeMs ?? undefined,
     mode: e.file?.mode,
     error: e.row && !e.row.success ? (e.row.errorMessage ?? undefined) : undefined,
@@ -160,6 +171,10 @@ export function planJson(plan: Plan) {
     modified: plan.modified.map(entryJson),
     missing: plan.missing.map(entryJson),
     unfinished: plan.unfinished.map(entryJson),
+    renamed: plan.renamed.map(entryJson),
+    conflicts: plan.conflicts.map(entryJson),
+    noChecksum: plan.noChecksum.map(entryJson),
+    otherChecksum: plan.otherChecksum.map(entryJson),
     toApply: plan.toApply.map((f) => ({ file: f.name, mode: f.mode, reason: f.modeReason, partialRisk: f.partialRisk, checksum: f.checksum })),
     warnings: plan.warnings,
     problems: plan.problems,

@@ -13,6 +13,14 @@ import type { MigrationFile, SqlPart } from './types.js';
  * may hold dashes (`2020-01-01-000000_name`, as diesel names them).
  */
 const NAME = /^(\d(?:[\d-]*\d)?)_(.+)\.sql$/;
+/**
+ * The version of a name as the history table stores it: `0003_x.sql`, or for a folder per migration
+ * `<version>_<name>/up.sql`; undefined for a name that carries none (a legacy row).
+ */
+export function versionOf(stored: string): string | undefined {
+  const slash = stored.indexOf('/');
+  return NAME.exec(slash < 0 ? stored : `${stored.slice(0, slash)}.sql`)?.[1];
+}
 /** golang-migrate's rollback files: pgshift applies forward only. */
 const DOWN = /\.down\.sql$/;
 /** A folder per migration, as Prisma (`<version>_<name>/migration.sql`) and diesel (`…/up.sql`) lay them out. */

@@ -85,20 +85,41 @@ export interface HistoryRow {
   errorMessage: string | null;
 }
 
-export type Status = 'applied' | 'pending' | 'failed' | 'outOfOrder' | 'modified' | 'missing' | 'unfinished';
+/**
+ * `renamed`: applied under another name with the same version and content (counts as applied);
+ * `conflict`: its version is applied under another name with other (or unknown) content.
+ */
+export type Status = 'applied' | 'renamed' | 'pending' | 'failed' | 'outOfOrder' | 'modified' | 'missing' | 'unfinished' | 'conflict';
 
 export interface PlanEntry {
   name: string;
   status: Status;
   /** The file, when it is on disk (not for `missing`). */
   file?: MigrationFile;
-  /** The latest history row, when there is one. */
+  /** The latest history row, when there is one; for `renamed` and `conflict`, the row of the other name. */
   row?: HistoryRow;
+  /** How the recorded checksum was found equal, when it is not pgshift's own (see ChecksumVariant). */
+  checksumAs?: string;
+}
+
+/** A checksum of a file's content computed another way (raw CRLF bytes, with a BOM, md5), and how. */
+export interface ChecksumVariant {
+  checksum: string;
+  /** e.g. `sha256 of the text with CRLF line ends` */
+  how: string;
 }
 
 export interface Policy {
-  /** missing and outOfOrder are errors. @default false */
+  /** missing, outOfOrder and renamed are errors. @default false */
   strict: boolean;
+  /**
+   * Other checksums of the same content, by file name, for files whose recorded checksum matched
+   * neither of theirs (worked out only then: reading a file again is not for the no-op path).
+   * @default none
+   */
+  variants?: ReadonlyMap<string, readonly ChecksumVariant[]>;
+  /** `up --to`: apply pending files up to and including this file name. @default all */
+  upTo?: string;
 }
 
 export interface Plan {
@@ -110,6 +131,14 @@ export interface Plan {
   modified: PlanEntry[];
   missing: PlanEntry[];
   unfinished: PlanEntry[];
+  /** Also in `applied`: files recorded under another name with the same version and content. */
+  renamed: PlanEntry[];
+  /** Files whose version is applied under another name with other or unknown content. */
+  conflicts: PlanEntry[];
+  /** Also in `applied`: legacy rows with no checksum recorded, so the file's content is not checked. */
+  noChecksum: PlanEntry[];
+  /** Also in `applied`: rows whose checksum was computed another way from the same content. */
+  otherChecksum: PlanEntry[];
   /** What `up` would apply, in order. Empty when `problems` is not. */
   toApply: MigrationFile[];
   /** Reasons the run must stop before applying anything (exit 6). */
