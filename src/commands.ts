@@ -317,9 +317,10 @@ async function create(ctx: Context): Promise<Outcome> {
   ensureFolder(ctx, dir);
   const now = new Date();
   const body = TEMPLATE.replace('%NAME%', slug).replace('%DATE%', now.toISOString().slice(0, 19).replace('T', ' '));
-  // Another `create` may pick the same version at the same moment: the one whose name sorts later
-  // takes the next version, so two files never share one.
-  for (let after = now.getTime() - 1000; ; ) {
+  // Another `create` may pick the same version at the same moment: a file that finds another with
+  // its version after writing gives way (both may, when they wrote at once) and tries the next one.
+  let after = now.getTime() - 1000;
+  for (let attempt = 1; ; attempt++) {
     const version = nextVersion(dir, after);
     const name = `${version}_${slug}.sql`;
     const path = join(dir, name);
@@ -329,13 +330,15 @@ async function create(ctx: Context): Promise<Outcome> {
       const code = (err as NodeJS.ErrnoException).code;
       throw new SourceError(code === 'EEXIST' ? `${path} already exists; not overwritten` : `cannot write ${path} (${code}); check that MIGRATIONS_DIR is a writable folder`, { cause: err });
     }
-    if (!stampedEntries(dir).some((e) => e.startsWith(`${version}_`) && byName(e, name) < 0)) {
+    if (!stampedEntries(dir).some((e) => e.startsWith(`${version}_`) && e !== name)) {
       ctx.log.info({ event: 'create', path }, `created ${path}`);
       printJson(ctx, true, { file: name, path });
       return `created ${name}`;
     }
     rmSync(path, { force: true });
+    if (attempt >= 20) throw new SourceError(`cannot find a free version in ${dir}: other \`pgshift create\` runs keep taking the same one; run it again`);
     after = versionTime(version)!;
+    await sleep(Math.random() * 50 * attempt, ctx.signal);
   }
 }
 

@@ -44,7 +44,10 @@ export function checksumVariants(file: MigrationFile): ChecksumVariant[] {
     closeSync(fd);
   }
   if (raw.sha256.digest('hex') !== file.rawChecksum || text.digest('hex') !== file.checksum) return [];
-  return [...FORMS.map((f, i) => ({ checksum: hashes[i]!.digest('hex'), how: f.how })), { checksum: raw.md5.digest('hex'), how: 'md5 of the raw bytes' }];
+  const variants: ChecksumVariant[] = FORMS.map((f, i) => ({ checksum: hashes[i]!.digest('hex'), how: f.how }));
+  // Before the md5 of the text: for a file with neither BOM nor CR the two are one, and "raw bytes" says more.
+  variants.splice(3, 0, { checksum: raw.md5.digest('hex'), how: 'md5 of the raw bytes' });
+  return variants;
 }
 
 /**

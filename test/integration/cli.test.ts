@@ -26,7 +26,9 @@ describe('usage', () => {
     [['--list', '--dry-run'], 'choose one of: --list, --dry-run'],
     [['create'], 'create needs one NAME'],
     [['up', 'extra'], 'unexpected argument "extra"'],
-    [['up', '--to', 'x.sql'], '--to goes with `baseline`'],
+    [['status', '--to', 'x.sql'], '--to goes with `up` (apply up to VERSION), `--dry-run`/`plan`, or `baseline`'],
+    [['help', 'nope'], 'unknown command "nope"'],
+    [['lsit'], 'did you mean `pgshift --list` (or `pgshift status`)?'],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const r = await runCli(args, {});
     expect(r.code).toBe(2);
