@@ -451,7 +451,7 @@ function repairsOf(plan: Plan, only: string | undefined): Repair[] {
     // Without a checksum nothing proves a rename: only a person naming the file decides that.
     ...plan.conflicts.filter((e) => e.row!.checksum === null && e.name === only).map((e) => rename(e, `recorded under its new name (was ${e.row!.filename}, which had no checksum), as asked`)),
     ...plan.failed.map((e) => remove(e, 'failed row removed; the file is pending again')),
-    ...plan.unfinished.map((e) => remove(e, 'unfinished row removed; the file is applied again on the next run')),
+    ...plan.unfinished.map((e) => remove(e, 'unfinished row removed; the file is pending again')),
   ];
 }
 

@@ -157,7 +157,7 @@ function conflictProblem(e: PlanEntry): string {
 
 function unfinishedProblem(e: PlanEntry): string {
   return (
-    `unfinished: ${e.name} is a no-transaction file whose run stopped midway (recorded: ${excerpt(e.row?.errorMessage ?? '')}); some of its statements may have taken effect. ` +
+    `unfinished: ${e.name} is a no-transaction file whose run stopped midway (${excerpt(e.row?.errorMessage ?? '')}); some of its statements may have taken effect. ` +
     `Check the database, complete or undo them by hand, then run \`pgshift repair ${e.name}\` to clear the row (the file is applied again on the next run), or \`pgshift baseline --to ${e.name}\` if it is complete`
   );
 }

@@ -79,7 +79,7 @@ describe('kill -9 of the runner', () => {
 
     const r = await runCli([], env, { timeoutMs: 120_000 });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toMatch(/unfinished: 0002_nt\.sql is a no-transaction file whose run stopped midway \(unfinished: no-transaction file started at .* by pgshift@.*\).*complete or undo them by hand, then run `pgshift repair`/);
+    expect(r.stdout).toMatch(/unfinished: 0002_nt\.sql is a no-transaction file whose run stopped midway \(unfinished: no-transaction file started at .* by pgshift@.*\).*complete or undo them by hand, then run `pgshift repair 0002_nt\.sql`/);
     expect((await history(db)).map((h) => [h.filename, h.success])).toEqual([
       ['0001_a.sql', true],
       ['0002_nt.sql', false],

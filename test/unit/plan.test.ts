@@ -116,7 +116,7 @@ describe('buildPlan', () => {
 
   it('quotes an unfinished row\'s message on one line, cut at a word', () => {
     const plan = buildPlan(files('1_a.sql'), [row('1_a.sql', { success: false, errorMessage: `unfinished: stopped partway; ${'word '.repeat(60)}\nsecond line` })], { strict: false });
-    expect(plan.problems[0]).toMatch(/\(recorded: unfinished: stopped partway; (word )+…\); some of its statements/);
+    expect(plan.problems[0]).toMatch(/\(unfinished: stopped partway; (word )+…\); some of its statements/);
     expect(plan.problems[0]).not.toContain('second line');
   });
 
