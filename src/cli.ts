@@ -439,9 +439,9 @@ Example:
   await: `Usage: pgshift await [--strict] [--json]
 
 For an app's initContainer: waits until every file in MIGRATIONS_DIR is applied by another runner
-(the migration Job), then exits 0. Never applies anything. Ends at once when waiting cannot help: a
-file's last attempt failed, or a file is modified, unfinished or in conflict, and no runner holds
-the migration lock.
+(the migration Job), then exits 0. Never applies anything. Ends at once when waiting cannot help:
+a file is modified or in conflict; or, while no runner holds the migration lock, a file failed as
+it is now (not fixed in place since) or is unfinished.
 
 Environment:
 ${CONNECTION}

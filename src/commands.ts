@@ -502,17 +502,20 @@ async function awaitApplied(ctx: Context): Promise<Outcome> {
 
 /**
  * Why waiting longer cannot help, or undefined. A modified or conflicting file waits for a person.
- * A failed or unfinished row may be a runner's work in progress (a retry, a no-transaction file's
- * start marker): it ends the wait only when no runner holds the migration lock and the same rows are
- * still there when read again after looking — so they were not written by a runner that has since
- * finished.
+ * A failed file whose content has changed since it failed (fixed in place) is the next deploy's to
+ * retry: waiting helps. One that failed as it is, or an unfinished row, may still be a runner's work
+ * in progress (a retry, a no-transaction file's start marker): it ends the wait only when no runner
+ * holds the migration lock and the same rows are still there when read again after looking — so
+ * they were not written by a runner that has since finished.
  */
 async function cannotHeal(ctx: Context, session: Session, files: MigrationFile[], plan: Plan): Promise<NotAppliedError | undefined> {
   if (plan.modified.length || plan.conflicts.length) return notAppliedError(plan);
-  if (plan.failed.length === 0 && plan.unfinished.length === 0) return undefined;
+  const hopeless = (p: Plan): Plan => ({ ...p, failed: p.failed.filter((e) => e.row?.checksum === e.file?.checksum || e.row?.checksum === e.file?.rawChecksum) });
+  const now = hopeless(plan);
+  if (now.failed.length === 0 && now.unfinished.length === 0) return undefined;
   const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
   if (await findHolder(session.client, key)) return undefined;
-  const again = await readOnlyPlan(ctx, session, files);
-  const stale = (p: Plan) => [...p.failed, ...p.unfinished].map((e) => `${e.name}\0${e.row?.id}\0${e.row?.errorMessage}`).join('\n');
-  return stale(again) === stale(plan) ? notAppliedError(again) : undefined;
+  const again = hopeless(await readOnlyPlan(ctx, session, files));
+  const rows = (p: Plan) => [...p.failed, ...p.unfinished].map((e) => `${e.name}\0${e.row?.id}\0${e.row?.errorMessage}`).join('\n');
+  return rows(again) === rows(now) ? notAppliedError(again) : undefined;
 }

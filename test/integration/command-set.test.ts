@@ -119,6 +119,30 @@ describe('await ends at once when waiting cannot help (#11.7)', () => {
     expect(modified.stdout).toContain('modified: 0001_a.sql');
   });
 
+  it('exit 6 for an unfinished no-transaction file left by a runner that is gone', async () => {
+    const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_idx.sql': '-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);' });
+    const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, AWAIT_TIMEOUT: '10m', LOG_FORMAT: 'text' };
+    expect((await runCli(['--to', '0001'], env)).code).toBe(0);
+    await db.query(`INSERT INTO public.schema_migrations (filename, success, error_message) VALUES ('0002_idx.sql', false, 'unfinished: no-transaction file started at 2026-01-01T00:00:00.000Z by pgshift@gone and did not finish')`);
+    const r = await runCli(['await'], env, { timeoutMs: 120_000 });
+    expect(r.code, r.stdout).toBe(6);
+    expect(r.stdout).toContain('unfinished: 0002_idx.sql is a no-transaction file whose run stopped midway');
+  });
+
+  it('keeps waiting on a failed file that was fixed in place since (the next deploy retries it)', async () => {
+    const dir = await writeMigrations({ '0001_b.sql': 'SELECT nope;' });
+    const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, AWAIT_TIMEOUT: '10m' };
+    expect((await runCli([], env)).code).toBe(1);
+    await writeFile(join(dir, '0001_b.sql'), 'SELECT 1;');
+    const waiter = spawnCli(['await'], env);
+    const done = collect(waiter, { timeoutMs: 120_000 });
+    await waitForOutput(waiter, (out) => out.includes('"event":"await.waiting"'));
+    expect(waiter.exitCode).toBeNull();
+    expect((await runCli([], env)).code).toBe(0);
+    const r = await done;
+    expect(r.code, r.stdout).toBe(0);
+  });
+
   it('keeps waiting on a failed file while a runner holds the migration lock (it may be retrying it)', async () => {
     const dir = await writeMigrations({ '0001_b.sql': 'SELECT nope;' });
     const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, AWAIT_TIMEOUT: '10m' };
