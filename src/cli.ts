@@ -67,7 +67,10 @@ export function parseCli(argv: string[]): CliArgs {
       },
     });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}; see \`pgshift --help\``);
+    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const flag = /^Unknown option '(--[^']+)'/.exec(message)?.[1];
+    const guess = flag && closest(flag.slice(2), FLAGS);
+    throw new UsageError(`${message}${guess ? `; did you mean \`--${guess}\`?` : ''}; see \`pgshift --help\``);
   }
   const { values, positionals } = parsed;
   const command = chooseCommand(positionals[0], values);
@@ -173,17 +176,25 @@ function unknownCommand(word: string): UsageError {
   return new UsageError(`unknown command ${JSON.stringify(word)}${guess ? `; did you mean ${guess}?` : ''}; see \`pgshift --help\``);
 }
 
+const FLAGS = ['list', 'dry-run', 'json', 'strict', 'to', 'single-transaction', 'exit-code', 'help', 'version', 'docker'];
+
+/** The candidate at the smallest edit distance (at most 2, and less than the word's length). */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of candidates) {
+    const distance = editDistance(name, word);
+    if (distance <= 2 && distance < word.length && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
 /** The closest command, alias or flag form; an alias names what it means here (`list` → `--list`). */
 export function suggest(word: string): string | undefined {
   const w = word.toLowerCase().replace(/^-+/, '');
   const exact = ALIASES[w];
   if (exact) return suggestion(exact);
-  let best: { name: string; distance: number } | undefined;
-  for (const name of [...COMMANDS, ...Object.keys(ALIASES)]) {
-    const distance = editDistance(name, w);
-    if (distance <= 2 && distance < w.length && (!best || distance < best.distance)) best = { name, distance };
-  }
-  return best && suggestion(ALIASES[best.name] ?? best.name);
+  const best = closest(w, [...COMMANDS, ...Object.keys(ALIASES)]);
+  return best && suggestion(ALIASES[best] ?? best);
 }
 
 function suggestion(meaning: string): string {

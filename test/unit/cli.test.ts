@@ -34,6 +34,8 @@ describe('parseCli', () => {
   it('-v', _('-v', { command: 'version' }));
   it('status --list is status', _('status --list', { command: 'status' }));
   it('unknown flag', bad('--nope', "Unknown option '--nope'"));
+  it('a mistyped flag gets the closest one', bad('--lsit', "Unknown option '--lsit'; did you mean `--list`?"));
+  it('a mistyped flag: --exitcode', bad('status --exitcode', 'did you mean `--exit-code`?'));
   it('unknown command with a guess', bad('stauts', 'unknown command "stauts"; did you mean `pgshift status`?'));
   it('unknown command without a guess', bad('migrate-all-the-things', 'unknown command "migrate-all-the-things"; see `pgshift --help`'));
   it('two commands', bad('up --list', 'choose one of: up, --list'));
