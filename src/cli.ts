@@ -427,7 +427,8 @@ ${HISTORY}
 Exit codes:
   0 repaired, or nothing to repair   2 wrong usage
 ${FAILS}     5 lock held past LOCK_TIMEOUT
-  6 FILE is neither in the folder nor in the history, or has nothing to repair
+  6 FILE is neither in the folder nor in the history, or reuses an applied version with
+    other content (never repaired: give it a version of its own)
 
 Example:
   pgshift repair 0003_add_index.sql --dry-run && pgshift repair 0003_add_index.sql

@@ -351,7 +351,7 @@ function ensureFolder(ctx: Context, dir: string): void {
 }
 
 /**
- * A version (UTC YYYYMMDDHHMMSS) later than \`after\` (ms) and than every version of that shape
+ * A version (UTC YYYYMMDDHHMMSS) later than `after` (ms) and than every version of that shape
  * already in the folder: the current second, or the second after the newest one when that is taken.
  */
 function nextVersion(dir: string, after: number): string {
@@ -432,7 +432,7 @@ async function repair(ctx: Context): Promise<Outcome> {
         }),
   );
   for (const c of changes) ctx.log.info({ event: dry ? 'repair.would' : 'repair.changed', file: c.file }, `${dry ? '(dry run) ' : ''}${c.file}: ${c.change}`);
-  if (changes.length === 0) ctx.log.info({ event: 'repair.none' }, 'nothing to repair: every applied file matches its history row');
+  if (changes.length === 0) ctx.log.info({ event: 'repair.none' }, only === undefined ? 'nothing to repair: every applied file matches its history row' : `${only}: nothing to repair`);
   printJson(ctx, true, { dryRun: dry, changes: changes.map(({ file, change }) => ({ file, change })) });
   return dry ? `repair (dry run): ${changes.length} change(s) would be made; nothing written` : `repair: ${changes.length} change(s)`;
 }
