@@ -134,8 +134,10 @@ describe('errors point at the line', () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1);\n\nINSERT INTO t VALUES (1);\n' });
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('0001_a.sql: ERROR 23505: duplicate key value violates unique constraint "t_pkey"');
+    // A run-time error has no position: the failing statement's line, and its first line shown.
+    expect(r.stdout).toContain('0001_a.sql:4: ERROR 23505: duplicate key value violates unique constraint "t_pkey"');
     expect(r.stdout).toContain('DETAIL: Key (id)=(1) already exists.');
+    expect(r.stdout).toContain('    4 | INSERT INTO t VALUES (1)\n');
     expect(await db.query(`SELECT to_regclass('public.t') AS t`)).toEqual([{ t: null }]);
   });
 

@@ -169,7 +169,7 @@ describe('concurrency', () => {
     const { lockKey } = await import('../../src/lock.js');
     const holder = await db.connect();
     await holder.query(`SET application_name = 'held-by-test'`);
-    await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(db.name, 'public', 'schema_migrations').toString()]);
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('public', 'schema_migrations').toString()]);
     try {
       const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOCK_TIMEOUT: '2s' });
       expect(r.code).toBe(5);
@@ -187,7 +187,7 @@ describe('concurrency', () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
     const { lockKey } = await import('../../src/lock.js');
     const holder = await db.connect();
-    await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(db.name, 'public', 'schema_migrations').toString()]);
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('public', 'schema_migrations').toString()]);
     try {
       const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, MIGRATIONS_TABLE: 'other_history', LOCK_TIMEOUT: '2s' });
       expect(r.code).toBe(0);
