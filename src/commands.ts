@@ -94,7 +94,11 @@ async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: Hist
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
   const lock = migrationLock(ctx);
   return withLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: lock.key.toString() }, async () => {
-    const opened = await cancellable({ session, connection: ctx.config.connection, signal: ctx.signal }, () => openHistory(session.client, t, ctx.config.lockTimeoutMs));
+    // A read that waits for a lock on the table is bounded by LOCK_TIMEOUT and cancelled by SIGTERM.
+    const opened = await cancellable({ session, connection: ctx.config.connection, signal: ctx.signal }, () => openHistory(session.client, t, ctx.config.lockTimeoutMs)).catch((err: unknown) => {
+      throwIfAborted(ctx.signal);
+      throw err;
+    });
     if (opened.status !== 'exists') ctx.log.info({ event: `history.${opened.status}`, table: t.display, ...('addedColumns' in opened ? { addedColumns: opened.addedColumns.join(',') } : {}) }, `history table ${t.display} ${opened.status}`);
     if (opened.unnamed) ctx.log.warn({ event: 'history.unnamed_rows', table: t.display, count: opened.unnamed }, `${t.display} has ${opened.unnamed} row(s) without a filename; they name no file and are ignored (delete them to silence this)`);
     throwIfAborted(ctx.signal);
