@@ -95,6 +95,6 @@ describe('the no-op run', () => {
     const named = await runCli([], { DATABASE_URL: url, DB_WAIT_TIMEOUT: '30s', MIGRATIONS_DIR: await writeMigrations({ 'add_users.sql': 'SELECT 1;' }), LOG_FORMAT: 'text' });
     expect(named.code, named.stdout).toBe(6);
     expect(named.stdout).toContain("add_users.sql: a migration's name starts with its version");
-    expect(named.durationMs).toBeLessThan(10_000);
+    expect(named.stdout + named.stderr).not.toContain('database not ready; retrying'); // db.wait in text: it never waited
   });
 });
