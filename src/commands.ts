@@ -3,13 +3,13 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep, throwIfAborted } from './abort.js';
-import { applyFiles, invalidIndexes, leftoverAdvice } from './apply.js';
+import { applyFiles, cancellable, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
 import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
 import { ConnectError, EXIT, LockTimeoutError, MigrationFailedError, NotAppliedError, PlanRejectedError, SourceError } from './errors.js';
 import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, renameRow, type HistoryTable } from './history.js';
-import { findHolder, lockKey, withLock } from './lock.js';
+import { findHolder, legacyLockKey, lockKey, withLock, type MigrationLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
@@ -91,14 +91,24 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
 }
 
 /** Under the lock, with the history table in shape and its rows read (one query when it already is). */
-async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[]) => Promise<T>): Promise<T> {
+async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[], lock: MigrationLock) => Promise<T>): Promise<T> {
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
-  const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
-  return withLock(session.client, key, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() }, async () => {
-    const opened = await openHistory(session.client, t);
+  const lock = migrationLock(ctx);
+  return withLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: lock.key.toString() }, async () => {
+    // A read that waits for a lock on the table is bounded by LOCK_TIMEOUT and cancelled by SIGTERM.
+    const opened = await cancellable({ session, connection: ctx.config.connection, signal: ctx.signal }, () => openHistory(session.client, t, ctx.config.lockTimeoutMs)).catch((err: unknown) => {
+      throwIfAborted(ctx.signal);
+      throw err;
+    });
     if (opened.status !== 'exists') ctx.log.info({ event: `history.${opened.status}`, table: t.display, ...('addedColumns' in opened ? { addedColumns: opened.addedColumns.join(',') } : {}) }, `history table ${t.display} ${opened.status}`);
-    return fn(t, opened.rows);
+    if (opened.unnamed) ctx.log.warn({ event: 'history.unnamed_rows', table: t.display, count: opened.unnamed }, `${t.display} has ${opened.unnamed} row(s) without a filename; they name no file and are ignored (delete them to silence this)`);
+    throwIfAborted(ctx.signal);
+    return fn(t, opened.rows, lock);
   });
+}
+
+function migrationLock(ctx: Context): MigrationLock {
+  return { key: lockKey(ctx.config.schema, ctx.config.table), legacyKey: legacyLockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table) };
 }
 
 /** Reads history without creating anything (status, plan, validate, await, repair --dry-run). */
@@ -174,14 +184,14 @@ async function up(ctx: Context): Promise<Outcome> {
   const run = abandonable(ctx);
   const folder: { files?: Promise<MigrationFile[]> } = {};
   const applying = withSession(run.ctx, (session) =>
-    withMigrationLock(run.ctx, session, async (t, rows) => {
+    withMigrationLock(run.ctx, session, async (t, rows, lock) => {
       const files = await folder.files!;
       const plan = await enrich(session, planOf(files, rows, policyOf(ctx, files)));
       checkNotApplied(ctx, files, plan);
       logWarnings(ctx, plan);
       if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
       rejectIfProblems(ctx, plan);
-      return applyPlan(ctx, session, t, plan);
+      return applyPlan(ctx, session, t, plan, lock);
     }),
   );
   // Started once the connection attempt is under way: the server's fork and the login overlap with it.
@@ -218,7 +228,7 @@ function checkNotApplied(ctx: Context, files: MigrationFile[], plan: Plan): void
   for (const w of warnings) ctx.log.warn({ event: 'source.warning' }, w);
 }
 
-async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: Plan): Promise<Outcome> {
+async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: Plan, lock: MigrationLock): Promise<Outcome> {
   const before = plan.applied.length;
   const later = plan.pending.length - plan.toApply.length;
   if (ctx.args.to !== undefined && later > 0) ctx.log.info({ event: 'run.to', to: ctx.args.to, leftPending: later }, `--to ${ctx.args.to}: ${later} later pending file(s) left pending`);
@@ -235,6 +245,7 @@ async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: 
       runner: applicationName(ctx.config.hostname),
       lockTimeoutSet: ctx.config.migrationLockTimeoutMs !== undefined,
       lockRetries: ctx.config.migrationLockRetries,
+      lock,
     });
   } catch (err) {
     if (err instanceof MigrationFailedError) {
@@ -513,8 +524,7 @@ async function cannotHeal(ctx: Context, session: Session, files: MigrationFile[]
   const hopeless = (p: Plan): Plan => ({ ...p, failed: p.failed.filter((e) => e.row?.checksum === e.file?.checksum || e.row?.checksum === e.file?.rawChecksum) });
   const now = hopeless(plan);
   if (now.failed.length === 0 && now.unfinished.length === 0) return undefined;
-  const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
-  if (await findHolder(session.client, key)) return undefined;
+  if (await findHolder(session.client, migrationLock(ctx))) return undefined;
   const again = hopeless(await readOnlyPlan(ctx, session, files));
   const rows = (p: Plan) => [...p.failed, ...p.unfinished].map((e) => `${e.name}\0${e.row?.id}\0${e.row?.errorMessage}`).join('\n');
   return rows(again) === rows(now) ? notAppliedError(again) : undefined;

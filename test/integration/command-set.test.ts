@@ -149,7 +149,7 @@ describe('await ends at once when waiting cannot help (#11.7)', () => {
     expect((await runCli([], env)).code).toBe(1);
     const runner = await db.connect();
     try {
-      await runner.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(db.name, 'public', 'schema_migrations').toString()]);
+      await runner.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('public', 'schema_migrations').toString()]);
       const waiter = spawnCli(['await'], env);
       const done = collect(waiter, { timeoutMs: 120_000 });
       await waitForOutput(waiter, (out) => out.includes('"event":"await.waiting"'));
