@@ -10,7 +10,7 @@ import type { Config, ConnectionSettings } from './config.js';
 import { sleep } from './abort.js';
 import { ConfigError, ConnectError, MigratorError } from './errors.js';
 import type { Logger } from './logger.js';
-import { CONNECTION_DEAD, describeConnectError, isConnectionLost, isTransient, NO_PASSWORD } from './pg-errors.js';
+import { ATTEMPT_TIMED_OUT, CONNECTION_DEAD, describeConnectError, isConnectionLost, isTransient, NO_PASSWORD } from './pg-errors.js';
 
 /** Server-side TCP keepalives: a killed pod's half-open session (and its lock) ends within ~1 minute. */
 export const SERVER_KEEPALIVES = { idle: 30, interval: 10, count: 3 } as const;
@@ -23,6 +23,8 @@ const SERVER_USER_TIMEOUT_MS = (SERVER_KEEPALIVES.idle + SERVER_KEEPALIVES.inter
 const CLIENT_CHECK_INTERVAL_MS = 10_000;
 const CLIENT_KEEPALIVE_DELAY_MS = 10_000;
 const ATTEMPT_TIMEOUT_MS = 10_000;
+/** libpq's floor for connect_timeout. */
+const MIN_ATTEMPT_MS = 2_000;
 const FIRST_DELAY_MS = 250;
 const MAX_DELAY_MS = 5_000;
 
@@ -69,7 +71,7 @@ export async function connect(config: Config, log: Logger, signal: AbortSignal):
   const deadline = started + config.dbWaitTimeoutMs;
   const target = describeTarget(config.connection);
   try {
-    return await pRetry((attempt) => openSession(config, log, Math.max(1, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now())), attempt), {
+    return await pRetry((attempt) => openSession(config, log, Date.now() + attemptTimeout(config, deadline), attempt, signal), {
       retries: Number.POSITIVE_INFINITY,
       minTimeout: 0,
       maxTimeout: 0,
@@ -89,10 +91,22 @@ export async function connect(config: Config, log: Logger, signal: AbortSignal):
     if (signal.aborted && signal.reason instanceof MigratorError) throw signal.reason;
     if (isTransient(err)) {
       const waited = Math.round((Date.now() - started) / 1000);
-      throw new ConnectError(`database not reachable at ${target} within ${waited}s (DB_WAIT_TIMEOUT): ${reasonOf(err)}`, { cause: err });
+      const within = config.dbWaitTimeoutMs === 0 ? 'in one attempt (DB_WAIT_TIMEOUT=0: no retries)' : `within ${waited}s (DB_WAIT_TIMEOUT)`;
+      throw new ConnectError(`database not reachable at ${target} ${within}: ${reasonOf(err)}`, { cause: err });
     }
     throw new ConnectError(`cannot connect to ${target}: ${describeConnectError(err)}`, { cause: err });
   }
+}
+
+/**
+ * One attempt's bound: connect_timeout / PGCONNECT_TIMEOUT (10 s when unset), ending with
+ * DB_WAIT_TIMEOUT; never under libpq's 2 s floor, so a short DB_WAIT_TIMEOUT (or 0: one attempt,
+ * no retries) still lets a healthy server log us in.
+ */
+export function attemptTimeout(config: Pick<Config, 'connection' | 'dbWaitTimeoutMs'>, deadline: number, now = Date.now()): number {
+  const configured = config.connection.connectTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+  if (config.dbWaitTimeoutMs === 0) return configured;
+  return Math.min(configured, Math.max(MIN_ATTEMPT_MS, deadline - now));
 }
 
 /** Exponential backoff with full jitter between 50% and 100% of the step. */
@@ -105,7 +119,7 @@ export function reasonOf(err: unknown): string {
   const e = err as { code?: string; message?: string; errors?: unknown[] };
   if (Array.isArray(e.errors) && e.errors.length > 0) return reasonOf(e.errors[0]);
   const message = e.message || String(err);
-  return e.code && !message.includes(e.code) ? `${e.code}: ${message}` : message;
+  return e.code && !e.code.startsWith('PGSHIFT_') && !message.includes(e.code) ? `${e.code}: ${message}` : message;
 }
 
 export function describeTarget(c: ConnectionSettings): string {
@@ -113,16 +127,16 @@ export function describeTarget(c: ConnectionSettings): string {
   return `${c.user}@${host}/${c.database}`;
 }
 
-async function openSession(config: Config, log: Logger, timeoutMs: number, attempt: number): Promise<Session> {
+async function openSession(config: Config, log: Logger, attemptDeadline: number, attempt: number, signal: AbortSignal): Promise<Session> {
   const c = config.connection;
   const ssl = sslOptions(c);
   try {
-    return await startSession(config, log, ssl.first, timeoutMs);
+    return await startSession(config, log, ssl.first, attemptDeadline - Date.now(), signal);
   } catch (err) {
     // libpq's prefer/allow: one more try the other way when the server refuses the first way.
     if (ssl.fallback !== undefined && wantsFallback(c.sslmode, err)) {
       log.debug({ event: 'db.ssl.fallback', sslmode: c.sslmode, attempt }, 'retrying with the other TLS setting');
-      return startSession(config, log, ssl.fallback, timeoutMs);
+      return startSession(config, log, ssl.fallback, Math.max(1, attemptDeadline - Date.now()), signal);
     }
     throw err;
   }
@@ -159,13 +173,14 @@ function clientOpener(config: Config, ssl: pg.ClientConfig['ssl']): OpenClient {
       application_name: purpose ? `pgshift-${purpose}@${config.hostname}`.slice(0, 63) : applicationName(config.hostname),
       keepAlive: true,
       keepAliveInitialDelayMillis: CLIENT_KEEPALIVE_DELAY_MS,
-      connectionTimeoutMillis: Math.min(timeoutMs, c.connectTimeoutMs ?? timeoutMs),
+      // 0 (none): the main session's attempt is bounded by boundAttempt, which also covers the setup query.
+      connectionTimeoutMillis: timeoutMs && Math.min(timeoutMs, c.connectTimeoutMs ?? timeoutMs),
     });
 }
 
-async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['ssl'], timeoutMs: number): Promise<Session> {
+async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['ssl'], timeoutMs: number, signal: AbortSignal): Promise<Session> {
   const open = clientOpener(config, ssl);
-  const client = open(timeoutMs);
+  const client = open(0);
   const busySince = trackQueries(client);
   let lost: Error | undefined;
   client.on('error', (err) => {
@@ -176,12 +191,15 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
     const level = n.severity === 'WARNING' ? 'warn' : 'debug';
     log[level]({ event: 'db.notice', severity: n.severity, code: n.code }, n.message);
   });
+  const bound = boundAttempt(client, config.connection, timeoutMs, signal);
   try {
     await client.connect();
+    bound.loggedIn();
     const setup = sessionSetupSql(config);
     const results = (await client.query(
       `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding`,
     )) as unknown as pg.QueryResult[];
+    bound.done();
     const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string };
     const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', resetSql: `RESET ALL;\n${setup}`, lost: () => lost };
     // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
@@ -189,9 +207,46 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
     watchSession(session, open, busySince, log);
     return session;
   } catch (err) {
-    await client.end().catch(() => {});
+    bound.done();
+    // Never wait for the server to close a failed attempt: a peer (or proxy) that swallows our FIN
+    // would hold the attempt until its own timeout, or forever.
+    socketOf(client).destroy();
     throw err;
   }
+}
+
+/**
+ * Holds one attempt to `timeoutMs` and to the run's signal, whatever the peer does (pg's own
+ * connectionTimeoutMillis ends at login; a peer can go silent after it). On expiry the socket is
+ * destroyed with an error saying how far the attempt got.
+ */
+function boundAttempt(client: pg.Client, c: ConnectionSettings, timeoutMs: number, signal: AbortSignal): { loggedIn(): void; done(): void } {
+  const raw = socketOf(client);
+  let connected = false;
+  let loggedIn = false;
+  raw.once('connect', () => (connected = true));
+  const seconds = `${Math.round(timeoutMs / 100) / 10}s`;
+  const where = c.host.startsWith('/') ? `${c.host}/.s.PGSQL.${c.port}` : `${c.host}:${c.port}`;
+  const expire = () => {
+    const seen = !connected
+      ? `no connection to ${where} within ${seconds}`
+      : raw.bytesRead === 0
+        ? `${where} accepted the connection but sent nothing for ${seconds} (not a PostgreSQL server, or a proxy whose server is gone)`
+        : !loggedIn
+          ? `${where} stopped answering during the login (${raw.bytesRead} bytes received) for ${seconds}`
+          : `${where} logged us in but did not answer the session setup within ${seconds}`;
+    socketOf(client).destroy(Object.assign(new Error(`${seen} (connect_timeout)`), { code: ATTEMPT_TIMED_OUT }));
+  };
+  const abort = () => socketOf(client).destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  const timer = setTimeout(expire, timeoutMs);
+  signal.addEventListener('abort', abort, { once: true });
+  return {
+    loggedIn: () => (loggedIn = true),
+    done: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', abort);
+    },
+  };
 }
 
 interface SslChoice {
