@@ -191,6 +191,7 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
     const level = n.severity === 'WARNING' ? 'warn' : 'debug';
     log[level]({ event: 'db.notice', severity: n.severity, code: n.code }, n.message);
   });
+  const raw = socketOf(client);
   const bound = boundAttempt(client, config.connection, timeoutMs, signal);
   try {
     await client.connect();
@@ -204,7 +205,7 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
     const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', resetSql: `RESET ALL;\n${setup}`, lost: () => lost };
     // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
     if ((client as unknown as { processID: number | null }).processID !== row.pid) await requireSessionPooling(session, config, open, log);
-    watchSession(session, open, busySince, log);
+    watchSession(session, open, busySince, log, outgoingOf(client, raw));
     return session;
   } catch (err) {
     bound.done();
@@ -388,7 +389,50 @@ function trackQueries(client: pg.Client): () => number | undefined {
   return () => since;
 }
 
-function watchSession(session: Session, open: OpenClient, busySince: () => number | undefined, log: Logger): void {
+/**
+ * Bytes the kernels between us and the server can still hold once our own queue is empty: Linux's
+ * default send-buffer limit (tcp_wmem, 4 MB) plus as much again of the server's receive window.
+ */
+const KERNEL_BUFFER_BYTES = 8 * 1024 * 1024;
+/** However slow the trickle was, a path silent this long after our last byte left is dead. */
+const MAX_DRAIN_GRACE_MS = 5 * 60_000;
+
+interface Outgoing {
+  /** Changes whenever bytes of ours moved on since the last call (call once per look). */
+  moved(): boolean;
+  /** How long after our last byte left the server may still be receiving the kernels' share. */
+  drainGraceMs(): number;
+  lastMovedAt(): number;
+}
+
+/**
+ * What the client still has to send: pg's stream (TLS or plain), and the TCP handle's queue in
+ * libuv, which drains as the kernel takes bytes (the peer's acknowledgements make room).
+ */
+function outgoingOf(client: pg.Client, raw: Socket): Outgoing {
+  let last = '';
+  let lastQueued = 0;
+  let lastAt = Date.now();
+  let movedAt = 0;
+  let bytesPerMs: number | undefined;
+  return {
+    moved() {
+      const stream = socketOf(client);
+      const queued = (raw as unknown as { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize ?? 0;
+      const now = [stream.writableLength, stream === raw ? 0 : raw.writableLength, queued].join('/');
+      const at = Date.now();
+      if (queued < lastQueued) bytesPerMs = (lastQueued - queued) / Math.max(1, at - lastAt);
+      const moved = now !== last;
+      if (moved) movedAt = at;
+      [last, lastQueued, lastAt] = [now, queued, at];
+      return moved;
+    },
+    drainGraceMs: () => (bytesPerMs ? Math.min(MAX_DRAIN_GRACE_MS, KERNEL_BUFFER_BYTES / bytesPerMs) : 0),
+    lastMovedAt: () => movedAt,
+  };
+}
+
+function watchSession(session: Session, open: OpenClient, busySince: () => number | undefined, log: Logger, outgoing: Outgoing): void {
   let watched: number | undefined;
   let idleSince: string | undefined;
   let unreachable = 0;
@@ -400,9 +444,19 @@ function watchSession(session: Session, open: OpenClient, busySince: () => numbe
       idleSince = undefined;
       unreachable = 0;
     }
+    // A long query still uploading shows the server idle (it reads the whole message before it
+    // starts): while our bytes keep leaving, and for as long as the kernels' buffers can take to
+    // drain at the rate seen, the peer is alive, however slow the path.
+    const flowing = outgoing.moved() || Date.now() - outgoing.lastMovedAt() < outgoing.drainGraceMs();
     if (since === undefined || Date.now() - since < WATCH_EVERY_MS || probing) return;
+    if (flowing) {
+      idleSince = undefined;
+      log.debug({ event: 'db.watchdog', pid: session.pid, probe: 'sending', waitedMs: Date.now() - since }, 'still sending the query to the server');
+      return;
+    }
     probing = true;
-    void probe(session.pid, open, idleSince)
+    const movedAt = outgoing.lastMovedAt();
+    void probe(session.pid, open, idleSince, () => busySince() === since && outgoing.lastMovedAt() === movedAt)
       .then((p) => {
         if (busySince() !== since) return; // the reply came meanwhile
         const waitedS = Math.round((Date.now() - since) / 1000);
@@ -410,7 +464,7 @@ function watchSession(session: Session, open: OpenClient, busySince: () => numbe
         unreachable = p.kind === 'unreachable' ? unreachable + 1 : 0;
         log.debug({ event: 'db.watchdog', pid: session.pid, probe: p.kind, waitedMs: Date.now() - since }, 'waiting for the server');
         if (p.kind === 'gone') declareDead(session, `PostgreSQL no longer has this session (pid ${session.pid}): it was terminated, or the server restarted`, log);
-        if (p.kind === 'stalled') declareDead(session, `no reply for ${waitedS}s while the server shows this session (pid ${session.pid}) idle since ${p.since}: the network dropped the connection without closing it`, log);
+        if (p.kind === 'stalled') declareDead(session, `no reply for ${waitedS}s while the server shows this session (pid ${session.pid}) idle since ${p.since}${movedAt > since ? `, and no byte of the query left this client for ${Math.round((Date.now() - movedAt) / 1000)}s` : ''}: the network dropped the connection without closing it`, log);
         if (p.kind === 'unreachable' && unreachable >= UNREACHABLE_LIMIT) declareDead(session, `no reply for ${waitedS}s and the server cannot be reached (${p.reason})`, log);
       })
       .finally(() => (probing = false));
@@ -440,7 +494,8 @@ function declareDead(session: Session, reason: string, log: Logger): void {
   socketOf(session.client).destroy(Object.assign(new Error(`the connection to the database is dead: ${reason}`), { code: CONNECTION_DEAD }));
 }
 
-async function probe(pid: number, open: OpenClient, idleSince: string | undefined): Promise<Probe> {
+/** `stillStuck` is asked last, before the session is ended: no reply yet, and no byte left since. */
+async function probe(pid: number, open: OpenClient, idleSince: string | undefined, stillStuck: () => boolean): Promise<Probe> {
   const side = open(PROBE_TIMEOUT_MS, 'check');
   side.on('error', () => {});
   let connected = false;
@@ -455,7 +510,7 @@ async function probe(pid: number, open: OpenClient, idleSince: string | undefine
     if (row.state === null || row.state === 'disabled') return { kind: 'unknown' };
     if (row.state === 'active' || row.state === 'fastpath function call') return { kind: 'active' };
     const since = row.since ?? '';
-    if (since !== idleSince) return { kind: 'waiting', since };
+    if (since !== idleSince || !stillStuck()) return { kind: 'waiting', since };
     // Free the lock now rather than when the server's keepalives give up on the dead socket.
     await side.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => {});
     return { kind: 'stalled', since };

@@ -73,10 +73,11 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
   let uploadRate: number | undefined;
 
   /** Writes `chunk` to `to` no faster than uploadRate allows, pausing `from` meanwhile. */
-  const throttled = (from: Socket, to: Socket, chunk: Buffer) => {
+  const throttled = (from: Socket, to: Socket, pair: Pair, chunk: Buffer) => {
     from.pause();
     const SLICE = 16 * 1024;
     const next = (rest: Buffer) => {
+      if (frozen.has(pair)) return; // the rest is swallowed, and the client stays paused
       if (rest.length === 0 || to.destroyed) {
         from.resume();
         return;
@@ -95,7 +96,7 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
     from.on('data', (chunk: Buffer) => {
       if (frozen.has(pair)) return; // swallowed: the sender's kernel saw it acknowledged
       watch?.(chunk);
-      if (upload && uploadRate !== undefined) throttled(from, to, chunk);
+      if (upload && uploadRate !== undefined) throttled(from, to, pair, chunk);
       else to.write(chunk);
     });
     // A frozen pair never passes a close on: the other end must find out by itself.
