@@ -11,6 +11,7 @@ export const EXIT = {
   lockTimeout: 5,
   validation: 6,
   internal: 70,
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;
@@ -82,13 +83,13 @@ export class MigrationFailedError extends MigratorError {
   }
 }
 
-/** SIGTERM or SIGINT arrived; the running statement was cancelled and rolled back. */
+/** SIGTERM, SIGINT or SIGHUP arrived; the running statement was cancelled and rolled back. Exit 128 + the signal's number, as a shell reports it. */
 export class InterruptedError extends MigratorError {
   readonly code = 'INTERRUPTED';
   readonly exitCode: ExitCode;
-  constructor(readonly signal: 'SIGTERM' | 'SIGINT') {
+  constructor(readonly signal: 'SIGTERM' | 'SIGINT' | 'SIGHUP') {
     super(`interrupted by ${signal}`);
-    this.exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+    this.exitCode = signal === 'SIGINT' ? EXIT.sigint : signal === 'SIGHUP' ? EXIT.sighup : EXIT.sigterm;
   }
 }
 

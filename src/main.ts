@@ -1,4 +1,4 @@
-// The entrypoint (npm bin, image ENTRYPOINT): config → logger → command, SIGTERM/SIGINT → abort,
+// The entrypoint (npm bin, image ENTRYPOINT): config → logger → command, SIGTERM/SIGINT/SIGHUP → abort,
 // error → exit code. The only module that touches `process`.
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { helpText, parseCli, type CliArgs } from './cli.js';
@@ -117,7 +117,8 @@ function isWritable(path: string): boolean {
 }
 
 function onSignals(controller: AbortController, out: Output): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  // SIGHUP: the terminal or the ssh session went away; a running statement must not be left behind.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => {
       if (controller.signal.aborted) {
         out.log.warn({ event: 'signal.again', signal }, 'second signal: exiting now');
