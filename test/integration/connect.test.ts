@@ -206,3 +206,18 @@ describe('every attempt is bounded (#10 C12)', () => {
     }
   }, 120_000);
 });
+
+describe('durations past what PostgreSQL and Node take (#10 C12)', () => {
+  it('MIGRATION_LOCK_TIMEOUT=9999h is a configuration error (exit 3) naming the variable and the maximum; nothing runs', async () => {
+    const db = await createDatabase();
+    try {
+      const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
+      const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, MIGRATION_LOCK_TIMEOUT: '9999h' });
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      expect(failureMessage(r.stdout)).toContain('MIGRATION_LOCK_TIMEOUT: must be at most 2147483647ms (about 596h)');
+      expect(await db.query(`SELECT to_regclass('a')::text AS a, to_regclass('schema_migrations')::text AS h`)).toEqual([{ a: null, h: null }]);
+    } finally {
+      await db.drop();
+    }
+  });
+});

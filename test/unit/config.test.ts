@@ -38,6 +38,8 @@ describe('durations', () => {
     ['1h', 3_600_000],
     ['1.5s', 1500],
     ['0', 0],
+    ['2147483647ms', 2_147_483_647],
+    ['596h', 2_145_600_000],
   ])('%s = %d ms', (input, ms) => expect(parseDuration(input)).toBe(ms));
   it.each(['10', '10 m', 'ten', '-1s', ''])('%j is refused', (input) => expect(() => parseDuration(input)).toThrow('must be a duration'));
 });
@@ -86,6 +88,13 @@ describe('problems name the variable, never the value', () => {
     [{ MIGRATIONS_TABLE: 'a;b' }, 'MIGRATIONS_TABLE: must be a plain identifier: letters, digits and _, not starting with a digit'],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT: must be one of: text, json, auto'],
     [{ LOCK_TIMEOUT: 'forever' }, 'LOCK_TIMEOUT: must be a duration such as 500ms, 30s, 10m or 1h'],
+    // Past PostgreSQL's int milliseconds (lock_timeout) and Node's timers (#10 C12).
+    [{ MIGRATION_LOCK_TIMEOUT: '9999h' }, "MIGRATION_LOCK_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
+    [{ LOCK_TIMEOUT: '597h' }, "LOCK_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
+    [{ DB_WAIT_TIMEOUT: '2147483648ms' }, "DB_WAIT_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
+    [{ AWAIT_TIMEOUT: '99999m' }, "AWAIT_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
+    [{ PGCONNECT_TIMEOUT: '9999999' }, 'PGCONNECT_TIMEOUT: must be at most 2147483 seconds'],
+    [{ DATABASE_URL: 'postgres://u@h/d?connect_timeout=9999999' }, 'DATABASE_URL connect_timeout: must be at most 2147483 seconds'],
   ])('%j', (env, message) => expect(problems(env)).toEqual([message]));
 });
 
