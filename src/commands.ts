@@ -6,7 +6,7 @@ import { sleep, throwIfAborted } from './abort.js';
 import { applyFiles, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
-import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
+import { applicationName, closeSession, connect, connectionLost, describeTarget, requireWritable, type Session } from './connect.js';
 import { ConnectError, LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
 import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, type HistoryTable } from './history.js';
 import { lockKey, withLock } from './lock.js';
@@ -91,6 +91,7 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
 
 /** Under the lock, with the history table in shape and its rows read (one query when it already is). */
 async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[]) => Promise<T>): Promise<T> {
+  requireWritable(session, ctx.config);
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
   const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
   return withLock(session.client, key, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() }, async () => {

@@ -9,6 +9,7 @@ import { lookupPassword, passFilePath, readPassFile, type PassFileRead } from '.
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 export type LogFormat = 'text' | 'json' | 'auto';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type TargetSessionAttrs = 'any' | 'read-write' | 'read-only' | 'primary' | 'standby' | 'prefer-standby';
 export type ConnectionSource = 'DATABASE_URL' | 'POSTGRES_*' | 'PG*' | 'defaults';
 
 export interface ConnectionSettings {
@@ -26,6 +27,12 @@ export interface ConnectionSettings {
   sslkey: string | undefined;
   /** libpq's connect_timeout for one attempt, when set. */
   connectTimeoutMs: number | undefined;
+  /** libpq's target_session_attrs (one host: the server must be of this kind). @default 'any' */
+  targetSessionAttrs: TargetSessionAttrs;
+  /** libpq's options: command-line options sent at login (e.g. `-c search_path=app`). */
+  options: string | undefined;
+  /** libpq's application_name, when set; otherwise pgshift@<hostname>. */
+  applicationName: string | undefined;
   /** Variables that were set but lost to a source of higher precedence (logged as a warning). */
   ignored: string[];
   /** The password file the password came from (PGPASSFILE or ~/.pgpass), when it did. */
@@ -216,8 +223,12 @@ function resolveConnection(env: Env, readFile: ReadFile, problems: Problems, rea
   }
   const sslmode = base.sslmode ?? sslModeOf(env.PGSSLMODE, 'PGSSLMODE', problems) ?? 'prefer';
   const connectTimeoutMs = base.connectTimeoutMs ?? secondsOf(env.PGCONNECT_TIMEOUT, 'PGCONNECT_TIMEOUT', problems);
+  const targetSessionAttrs = base.targetSessionAttrs ?? sessionAttrsOf(env.PGTARGETSESSIONATTRS, 'PGTARGETSESSIONATTRS', problems) ?? 'any';
   return {
     ...base,
+    targetSessionAttrs,
+    options: base.options ?? env.PGOPTIONS,
+    applicationName: base.applicationName ?? env.PGAPPNAME,
     sslmode,
     sslrootcert: base.sslrootcert ?? env.PGSSLROOTCERT,
     sslcert: base.sslcert ?? env.PGSSLCERT,
@@ -228,10 +239,56 @@ function resolveConnection(env: Env, readFile: ReadFile, problems: Problems, rea
   };
 }
 
-type Partial_ = Omit<ConnectionSettings, 'sslmode' | 'connectTimeoutMs' | 'passwordFile' | 'warnings'> & {
+type Partial_ = Omit<ConnectionSettings, 'sslmode' | 'connectTimeoutMs' | 'passwordFile' | 'warnings' | 'targetSessionAttrs' | 'options' | 'applicationName'> & {
   sslmode?: SslMode;
   connectTimeoutMs?: number;
+  targetSessionAttrs?: TargetSessionAttrs;
+  options?: string;
+  applicationName?: string;
 };
+
+/** URL parameters pgshift honours, as libpq does. */
+const URL_PARAMETERS = ['host', 'port', 'user', 'password', 'dbname', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'connect_timeout', 'options', 'target_session_attrs', 'application_name'];
+/**
+ * libpq parameters that change nothing pgshift promises, accepted (with these values) so that
+ * URLs written for other clients work: pgshift names its own session and sets its own keepalives,
+ * and never asks for GSSAPI encryption or channel binding.
+ */
+const URL_PARAMETERS_WITHOUT_EFFECT: Record<string, readonly string[] | 'any'> = {
+  fallback_application_name: 'any',
+  keepalives: 'any',
+  keepalives_idle: 'any',
+  keepalives_interval: 'any',
+  keepalives_count: 'any',
+  tcp_user_timeout: 'any',
+  client_encoding: ['utf8', 'utf-8'],
+  gssencmode: ['disable', 'prefer'],
+  channel_binding: ['disable', 'prefer'],
+  sslnegotiation: ['postgres'],
+};
+
+/** Refuses URL parameters pgshift would otherwise ignore: a typo, or a demand it cannot keep. */
+function checkUrlParameters(q: URLSearchParams, problems: Problems): void {
+  for (const [name, value] of q) {
+    if (URL_PARAMETERS.includes(name)) continue;
+    const accepted = URL_PARAMETERS_WITHOUT_EFFECT[name];
+    if (accepted === 'any' || accepted?.includes(value.toLowerCase())) continue;
+    problems.push(
+      accepted
+        ? `DATABASE_URL ${name}: only ${accepted.join(' or ')} is supported (pgshift cannot keep any other value); remove the parameter or change it`
+        : `DATABASE_URL: parameter ${name} is not supported; supported: ${URL_PARAMETERS.join(', ')} (accepted without effect: ${Object.keys(URL_PARAMETERS_WITHOUT_EFFECT).join(', ')})`,
+    );
+  }
+}
+
+const SESSION_ATTRS: readonly TargetSessionAttrs[] = ['any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby'];
+
+function sessionAttrsOf(raw: string | undefined, name: string, problems: Problems): TargetSessionAttrs | undefined {
+  if (raw === undefined) return undefined;
+  if ((SESSION_ATTRS as readonly string[]).includes(raw)) return raw as TargetSessionAttrs;
+  problems.push(`${name}: must be one of ${SESSION_ATTRS.join(', ')}`);
+  return undefined;
+}
 
 const POSTGRES_VARS = ['POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB'];
 const PG_VARS = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE'];
@@ -263,6 +320,8 @@ function fromUrl(raw: string, env: Env, problems: Problems): Partial_ | undefine
   const password = u.password ? decodeURIComponent(u.password) : (q.get('password') ?? env.PGPASSWORD);
   const sslmode = sslModeOf(q.get('sslmode') ?? undefined, 'DATABASE_URL sslmode', problems);
   const connectTimeoutMs = secondsOf(q.get('connect_timeout') ?? undefined, 'DATABASE_URL connect_timeout', problems);
+  const targetSessionAttrs = sessionAttrsOf(q.get('target_session_attrs') ?? undefined, 'DATABASE_URL target_session_attrs', problems);
+  checkUrlParameters(q, problems);
   const ignored = POSTGRES_VARS.filter((v) => env[v] !== undefined);
   return {
     source: 'DATABASE_URL',
@@ -273,6 +332,9 @@ function fromUrl(raw: string, env: Env, problems: Problems): Partial_ | undefine
     database,
     ...(sslmode ? { sslmode } : {}),
     ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+    ...(targetSessionAttrs ? { targetSessionAttrs } : {}),
+    options: q.get('options') ?? undefined,
+    applicationName: q.get('application_name') ?? undefined,
     sslrootcert: q.get('sslrootcert') ?? undefined,
     sslcert: q.get('sslcert') ?? undefined,
     sslkey: q.get('sslkey') ?? undefined,

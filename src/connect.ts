@@ -44,6 +44,8 @@ export interface Session {
    * would also drop our advisory lock.
    */
   resetSql: string;
+  /** Why the server refuses writes on this session, when it does (read at login, no extra round trip). */
+  readOnly: ReadOnlyReason | undefined;
   /** Set when the connection broke while idle. */
   lost(): Error | undefined;
 }
@@ -55,7 +57,11 @@ export function sessionSetupSql(config: Pick<Config, 'migrationLockTimeoutMs'>):
     `SET tcp_keepalives_interval = ${SERVER_KEEPALIVES.interval}`,
     `SET tcp_keepalives_count = ${SERVER_KEEPALIVES.count}`,
     `SET tcp_user_timeout = ${SERVER_USER_TIMEOUT_MS}`,
-    `SELECT set_config('client_connection_check_interval', '${CLIENT_CHECK_INTERVAL_MS}', false) WHERE current_setting('server_version_num')::int >= 140000`,
+    // A role's idle_session_timeout (14+) would end the session between two steps of ours (`await`
+    // polls every 2 s); idle_in_transaction_session_timeout likewise between a large file's parts.
+    // A migration that needs either sets it in its own file.
+    `SET idle_in_transaction_session_timeout = 0`,
+    `SELECT set_config('client_connection_check_interval', '${CLIENT_CHECK_INTERVAL_MS}', false), set_config('idle_session_timeout', '0', false) WHERE current_setting('server_version_num')::int >= 140000`,
   ];
   if (config.migrationLockTimeoutMs !== undefined) sets.push(`SET lock_timeout = ${Math.round(config.migrationLockTimeoutMs)}`);
   return sets.join(';\n');
@@ -170,7 +176,9 @@ function clientOpener(config: Config, ssl: pg.ClientConfig['ssl']): OpenClient {
       database: c.database,
       ssl,
       // Side checks get a name of their own so nobody mistakes them for the runner's session.
-      application_name: purpose ? `pgshift-${purpose}@${config.hostname}`.slice(0, 63) : applicationName(config.hostname),
+      application_name: purpose ? `pgshift-${purpose}@${config.hostname}`.slice(0, 63) : (c.applicationName ?? applicationName(config.hostname)),
+      // Sent at login as libpq does: `-c name=value` settings for the session (RESET ALL returns to them).
+      ...(c.options !== undefined ? { options: c.options } : {}),
       keepAlive: true,
       keepAliveInitialDelayMillis: CLIENT_KEEPALIVE_DELAY_MS,
       // 0 (none): the main session's attempt is bounded by boundAttempt, which also covers the setup query.
@@ -198,11 +206,13 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
     bound.loggedIn();
     const setup = sessionSetupSql(config);
     const results = (await client.query(
-      `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding`,
+      `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding, pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only`,
     )) as unknown as pg.QueryResult[];
     bound.done();
-    const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string };
-    const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', resetSql: `RESET ALL;\n${setup}`, lost: () => lost };
+    const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string; standby: boolean; read_only: string };
+    const readOnly = row.standby ? 'hot standby' : row.read_only === 'on' ? 'default_transaction_read_only' : undefined;
+    requireSessionAttrs(config, readOnly);
+    const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', resetSql: `RESET ALL;\n${setup}`, readOnly, lost: () => lost };
     // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
     if ((client as unknown as { processID: number | null }).processID !== row.pid) await requireSessionPooling(session, config, open, log);
     watchSession(session, open, busySince, log, outgoingOf(client, raw));
@@ -248,6 +258,36 @@ function boundAttempt(client: pg.Client, c: ConnectionSettings, timeoutMs: numbe
       signal.removeEventListener('abort', abort);
     },
   };
+}
+
+export type ReadOnlyReason = 'hot standby' | 'default_transaction_read_only';
+
+/**
+ * For commands that write (up, baseline, repair): a read-only server is a configuration problem,
+ * said before the lock is taken or anything is written.
+ */
+export function requireWritable(session: Pick<Session, 'readOnly'>, config: Pick<Config, 'connection'>): void {
+  if (session.readOnly) throw readOnlyRefused(config, session.readOnly);
+}
+
+function readOnlyRefused(config: Pick<Config, 'connection'>, reason: ReadOnlyReason, asked?: string): ConfigError {
+  const source = config.connection.source === 'defaults' ? 'the connection settings' : config.connection.source;
+  const fix =
+    reason === 'hot standby'
+      ? 'point it at the primary, e.g. with target_session_attrs=read-write'
+      : 'connect as a role, or to a database, without default_transaction_read_only = on (ALTER ROLE/DATABASE … RESET default_transaction_read_only), or point it at the primary';
+  const why = asked ? `target_session_attrs=${asked} was asked` : 'pgshift writes the history table and runs the migrations';
+  return new ConfigError([`${source} points at a read-only server (${reason === 'hot standby' ? 'a hot standby' : 'default_transaction_read_only = on'}) and ${why}: ${fix}`]);
+}
+
+/** libpq's target_session_attrs for one host: the server that answered must be of the kind asked for. */
+function requireSessionAttrs(config: Pick<Config, 'connection'>, readOnly: ReadOnlyReason | undefined): void {
+  const asked = config.connection.targetSessionAttrs;
+  const standby = readOnly === 'hot standby';
+  if ((asked === 'read-write' && readOnly) || (asked === 'primary' && standby)) throw readOnlyRefused(config, readOnly!, asked);
+  if ((asked === 'read-only' && !readOnly) || (asked === 'standby' && !standby)) {
+    throw new ConfigError([`${config.connection.source}: target_session_attrs=${asked} was asked, but ${describeTarget(config.connection)} is ${readOnly ? 'read-only but not a standby' : 'a writable primary'}`]);
+  }
 }
 
 interface SslChoice {

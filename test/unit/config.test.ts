@@ -94,8 +94,28 @@ describe('problems name the variable, never the value', () => {
     [{ DB_WAIT_TIMEOUT: '2147483648ms' }, "DB_WAIT_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
     [{ AWAIT_TIMEOUT: '99999m' }, "AWAIT_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
     [{ PGCONNECT_TIMEOUT: '9999999' }, 'PGCONNECT_TIMEOUT: must be at most 2147483 seconds'],
+    // URL parameters pgshift would otherwise ignore (#11 item 7).
+    [{ DATABASE_URL: 'postgres://u@h/d?sslmod=require' }, 'DATABASE_URL: parameter sslmod is not supported; supported: host, port, user, password, dbname, sslmode, sslrootcert, sslcert, sslkey, connect_timeout, options, target_session_attrs, application_name (accepted without effect: fallback_application_name, keepalives, keepalives_idle, keepalives_interval, keepalives_count, tcp_user_timeout, client_encoding, gssencmode, channel_binding, sslnegotiation)'],
+    [{ DATABASE_URL: 'postgres://u@h/d?channel_binding=require' }, 'DATABASE_URL channel_binding: only disable or prefer is supported (pgshift cannot keep any other value); remove the parameter or change it'],
+    [{ DATABASE_URL: 'postgres://u@h/d?client_encoding=LATIN1' }, 'DATABASE_URL client_encoding: only utf8 or utf-8 is supported (pgshift cannot keep any other value); remove the parameter or change it'],
+    [{ DATABASE_URL: 'postgres://u@h/d?target_session_attrs=master' }, 'DATABASE_URL target_session_attrs: must be one of any, read-write, read-only, primary, standby, prefer-standby'],
+    [{ PGTARGETSESSIONATTRS: 'rw' }, 'PGTARGETSESSIONATTRS: must be one of any, read-write, read-only, primary, standby, prefer-standby'],
     [{ DATABASE_URL: 'postgres://u@h/d?connect_timeout=9999999' }, 'DATABASE_URL connect_timeout: must be at most 2147483 seconds'],
   ])('%j', (env, message) => expect(problems(env)).toEqual([message]));
+});
+
+describe('URL parameters as libpq reads them (#11 item 7)', () => {
+  const session = (env: Record<string, string>) => {
+    const c = load(env).connection;
+    return `attrs=${c.targetSessionAttrs} options=${c.options ?? '-'} app=${c.applicationName ?? '-'} timeout=${c.connectTimeoutMs ?? '-'}`;
+  };
+  it('none: libpq defaults', () => expect(session({ DATABASE_URL: 'postgres://u@h/d' })).toBe('attrs=any options=- app=- timeout=-'));
+  it('options, decoded', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?options=-c%20search_path%3Dapp' })).toBe('attrs=any options=-c search_path=app app=- timeout=-'));
+  it('target_session_attrs', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?target_session_attrs=read-write' })).toBe('attrs=read-write options=- app=- timeout=-'));
+  it('application_name and connect_timeout', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?application_name=job&connect_timeout=5' })).toBe('attrs=any options=- app=job timeout=5000'));
+  it('PGOPTIONS, PGAPPNAME, PGTARGETSESSIONATTRS', () => expect(session({ PGHOST: 'h', PGOPTIONS: '-c x=1', PGAPPNAME: 'a', PGTARGETSESSIONATTRS: 'primary' })).toBe('attrs=primary options=-c x=1 app=a timeout=-'));
+  it('the URL wins over PGOPTIONS', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?options=-c%20a%3D1', PGOPTIONS: '-c b=2' })).toBe('attrs=any options=-c a=1 app=- timeout=-'));
+  it('parameters without effect are accepted', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?keepalives=1&gssencmode=disable&channel_binding=prefer&client_encoding=UTF8&fallback_application_name=x' })).toBe('attrs=any options=- app=- timeout=-'));
 });
 
 describe('defaults', () => {
