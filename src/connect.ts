@@ -246,7 +246,7 @@ function boundAttempt(client: pg.Client, c: ConnectionSettings, timeoutMs: numbe
         : !loggedIn
           ? `${where} stopped answering during the login (${raw.bytesRead} bytes received) for ${seconds}`
           : `${where} logged us in but did not answer the session setup within ${seconds}`;
-    socketOf(client).destroy(Object.assign(new Error(`${seen} (connect_timeout)`), { code: ATTEMPT_TIMED_OUT }));
+    socketOf(client).destroy(Object.assign(new Error(seen), { code: ATTEMPT_TIMED_OUT }));
   };
   const abort = () => socketOf(client).destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
   const timer = setTimeout(expire, timeoutMs);
