@@ -2,7 +2,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeScrubber } from '../../src/logger.js';
 import { buildPlan } from '../../src/plan.js';
 import { renderEvent, renderJson, renderPlan, renderStatus, planJson } from '../../src/report.js';
 import { checksumOf } from '../../src/source.js';
@@ -59,15 +58,4 @@ describe('log events on a terminal', () => {
 
 describe('--json', () => {
   it('has a schemaVersion and the plan', () => golden('plan.json', renderJson('plan', false, { plan: planJson(buildPlan(files, rows, { strict: false })) })));
-});
-
-describe('secrets are scrubbed from every byte written', () => {
-  const scrub = makeScrubber(['p@ss"w/rd']);
-  it.each([
-    ['plain', 'password p@ss"w/rd here', 'password **** here'],
-    ['URL-encoded', 'postgres://u:p%40ss%22w%2Frd@h/d', 'postgres://u:****@h/d'],
-    ['JSON-escaped', '{"msg":"p@ss\\"w/rd"}', '{"msg":"****"}'],
-    ['several times', 'p@ss"w/rd p@ss"w/rd', '**** ****'],
-  ])('%s', (_label, input, output) => expect(scrub(input)).toBe(output));
-  it('short values are not treated as secrets (they would mangle output)', () => expect(makeScrubber(['ab'])('abc')).toBe('abc'));
 });
