@@ -43,12 +43,13 @@ const LEVEL_WARN = 40;
 export const REDACT_PATHS = ['password', '*.password', 'connectionString', '*.connectionString', 'databaseUrl', '*.databaseUrl', 'url', '*.url'];
 
 export function createOutput(config: OutputConfig, options: OutputOptions): Output {
-  const logFd = options.json ? 2 : 1;
   const logIsTTY = options.json ? options.terminal.stderrIsTTY : options.terminal.stdoutIsTTY;
   const textMode = resolveFormat(config.logFormat, logIsTTY) === 'text';
   const redactor = makeRedactor(config.secrets, publicNames(config));
   const stdout = pino.destination({ dest: 1, sync: true });
-  const stderr = pino.destination({ dest: 2, sync: true });
+  // Opened at the first line that needs it: a run with nothing to warn about never does.
+  let stderrDest: ReturnType<typeof pino.destination> | undefined;
+  const stderr = () => (stderrDest ??= pino.destination({ dest: 2, sync: true }));
   const printStyle = options.json ? PLAIN : (config.color ?? options.terminal.stdoutIsTTY) ? COLOR : PLAIN;
   const errStyle = (config.color ?? options.terminal.stderrIsTTY) ? COLOR : PLAIN;
   // Text on a terminal follows psql and dbmate: progress and results on stdout, diagnostics
@@ -57,13 +58,13 @@ export function createOutput(config: OutputConfig, options: OutputOptions): Outp
     ? {
         write(line: string) {
           const event = parseEvent(line);
-          if (!event) return void (options.json ? stderr : stdout).write(redactor.text(line));
+          if (!event) return void (options.json ? stderr() : stdout).write(redactor.text(line));
           const diagnostic = options.json || event.level >= LEVEL_WARN;
           const scrubbed = redactor.suspect(line) ? (redactor.value(event) as LogEvent) : event;
-          (diagnostic ? stderr : stdout).write(`${renderEvent(scrubbed, diagnostic ? errStyle : printStyle)}\n`);
+          (diagnostic ? stderr() : stdout).write(`${renderEvent(scrubbed, diagnostic ? errStyle : printStyle)}\n`);
         },
       }
-    : { write: (line: string) => void (logFd === 1 ? stdout : stderr).write(redactor.json(line)) };
+    : { write: (line: string) => void (options.json ? stderr() : stdout).write(redactor.json(line)) };
   const log = pino(
     {
       level: config.logLevel satisfies LogLevel,
