@@ -64,7 +64,11 @@ export class SourceError extends MigratorError {
 export class PlanRejectedError extends MigratorError {
   readonly code = 'PLAN_REJECTED';
   readonly exitCode = EXIT.validation;
-  constructor(readonly problems: string[]) {
+  /** `reported`: each problem was already logged or printed, so the final error line does not repeat them. */
+  constructor(
+    readonly problems: string[],
+    readonly reported = false,
+  ) {
     super(problems.join('\n'));
   }
 }
@@ -77,10 +81,14 @@ export class MigrationFailedError extends MigratorError {
     message: string,
     readonly applied: ApplyResult[],
     readonly failed: ApplyResult,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; recorded?: boolean },
   ) {
     super(message, options);
+    this.recorded = options?.recorded ?? true;
   }
+
+  /** Whether the failure row was written (a read-only server or a lost session can prevent it). */
+  readonly recorded: boolean;
 }
 
 /** SIGTERM, SIGINT or SIGHUP arrived; the running statement was cancelled and rolled back. Exit 128 + the signal's number, as a shell reports it. */
