@@ -70,7 +70,7 @@ describe('where output goes (11.2)', () => {
     const r = await runCli([], env);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^connecting to .*\nmigration lock acquired\nhistory table public\.schema_migrations created\nApplying 2 pending migration\(s\)\.\.\.\n {2}Applying: 0001_a\.sql\n {2}✓ Applied in \d+ms\n {2}Applying: 0002_bad\.sql\nMigration Summary\n {2}Success: 1\n {2}Failed: 1\n {2}Total applied: 1 migrations\n$/);
-    expect(r.stderr).toMatch(/^✗ migration failed {2}file=0002_bad\.sql durationMs=\d+ sqlstate=42P01\n {4}0002_bad\.sql:1:15: ERROR 42P01: relation "no_such_table" does not exist\n[^]*✗ a migration failed; it was recorded {2}code=MIGRATION_FAILED exitCode=1\n$/);
+    expect(r.stderr).toMatch(/^✗ migration failed {2}file=0002_bad\.sql durationMs=\d+ sqlstate=42P01 line=1\n {4}0002_bad\.sql:1:15: ERROR 42P01: relation "no_such_table" does not exist\n[^]*✗ a migration failed; it was recorded {2}code=MIGRATION_FAILED exitCode=1\n$/);
 
     await rm(join(dir, '0001_a.sql'));
     await writeFile(join(dir, '0002_bad.sql'), 'SELECT 1;');
