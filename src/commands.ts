@@ -6,7 +6,7 @@ import { sleep, throwIfAborted } from './abort.js';
 import { applyFiles, cancellable, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
-import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
+import { applicationName, closeSession, connect, connectionLost, describeTarget, requireWritable, type Session } from './connect.js';
 import { ConnectError, EXIT, LockTimeoutError, MigrationFailedError, NotAppliedError, PlanRejectedError, SourceError } from './errors.js';
 import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, renameRow, type HistoryTable } from './history.js';
 import { findHolder, legacyLockKey, lockKey, withLock, type MigrationLock } from './lock.js';
@@ -92,6 +92,7 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
 
 /** Under the lock, with the history table in shape and its rows read (one query when it already is). */
 async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[], lock: MigrationLock) => Promise<T>): Promise<T> {
+  requireWritable(session, ctx.config);
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
   const lock = migrationLock(ctx);
   return withLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: lock.key.toString() }, async () => {
@@ -169,7 +170,7 @@ function logWarnings(ctx: Context, plan: Plan): void {
 function rejectIfProblems(ctx: Context, plan: Plan): void {
   if (plan.problems.length === 0) return;
   for (const p of plan.problems) ctx.log.error({ event: 'plan.rejected' }, p);
-  throw new PlanRejectedError(plan.problems);
+  throw new PlanRejectedError(plan.problems, true);
 }
 
 // --- commands ----------------------------------------------------------------------------------
@@ -294,7 +295,7 @@ async function dryRun(ctx: Context): Promise<Outcome> {
   if (ctx.args.format === 'json') printJson(ctx, plan.problems.length === 0, { plan: planJson(plan) });
   else if (ctx.out.textMode) ctx.out.print(renderPlan(plan, ctx.out.style));
   else ctx.log.info({ event: 'plan', ...planJson(plan) }, 'dry run: nothing applied');
-  if (plan.problems.length) throw new PlanRejectedError(plan.problems);
+  if (plan.problems.length) throw new PlanRejectedError(plan.problems, true);
   return `dry run: ${plan.toApply.length} would be applied`;
 }
 

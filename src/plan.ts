@@ -162,9 +162,13 @@ function unfinishedProblem(e: PlanEntry): string {
   );
 }
 
-/** The first line of a recorded message, cut at a word boundary. */
-function excerpt(message: string, max = 200): string {
-  const line = message.split('\n')[0]!.trim();
+/** A recorded message on one line (its lines joined by "; "), cut at a word boundary. */
+function excerpt(message: string, max = 300): string {
+  const line = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('; ');
   if (line.length <= max) return line;
   const cut = line.slice(0, max);
   const space = cut.lastIndexOf(' ');

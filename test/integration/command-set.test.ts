@@ -39,7 +39,7 @@ describe('up --to VERSION (#12.4)', () => {
     const dir = await writeMigrations(THREE);
     const r = await runCli(['up', '--to', '0009'], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(6);
-    expect(r.stdout).toContain(`--to 0009: no file in ${dir} has that name or version; its versions run from 0001 to 0003; see \`pgshift --list\``);
+    expect(r.stderr).toContain(`--to 0009: no file in ${dir} has that name or version; its versions run from 0001 to 0003; see \`pgshift --list\``);
     expect(await exists('a')).toBe(false);
   });
 });
@@ -110,13 +110,13 @@ describe('await ends at once when waiting cannot help (#11.7)', () => {
     expect((await runCli([], env)).code).toBe(1);
     const failed = await runCli(['await'], env, { timeoutMs: 120_000 });
     expect(failed.code, failed.stdout).toBe(1);
-    expect(failed.stdout).toContain('failed: 0002_b.sql (0002_b.sql:1:8: ERROR 42703: column "nope" does not exist');
+    expect(failed.stderr).toContain('failed: 0002_b.sql (0002_b.sql:1:8: ERROR 42703: column "nope" does not exist');
     await writeFile(join(dir, '0002_b.sql'), 'SELECT 1;');
     expect((await runCli([], env)).code).toBe(0);
     await writeFile(join(dir, '0001_a.sql'), 'CREATE TABLE a (id bigint);');
     const modified = await runCli(['await'], env, { timeoutMs: 120_000 });
     expect(modified.code).toBe(6);
-    expect(modified.stdout).toContain('modified: 0001_a.sql');
+    expect(modified.stderr).toContain('modified: 0001_a.sql');
   });
 
   it('exit 6 for an unfinished no-transaction file left by a runner that is gone', async () => {
@@ -126,7 +126,7 @@ describe('await ends at once when waiting cannot help (#11.7)', () => {
     await db.query(`INSERT INTO public.schema_migrations (filename, success, error_message) VALUES ('0002_idx.sql', false, 'unfinished: no-transaction file started at 2026-01-01T00:00:00.000Z by pgshift@gone and did not finish')`);
     const r = await runCli(['await'], env, { timeoutMs: 120_000 });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain('unfinished: 0002_idx.sql is a no-transaction file whose run stopped midway');
+    expect(r.stderr).toContain('unfinished: 0002_idx.sql is a no-transaction file whose run stopped midway');
   });
 
   it('keeps waiting on a failed file that was fixed in place since (the next deploy retries it)', async () => {
