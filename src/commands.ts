@@ -14,7 +14,7 @@ import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
-import { checkContent, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
+import { checkContent, followSessionStrings, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
 import type { ApplyResult, HistoryRow, MigrationFile, Plan } from './types.js';
 
 export interface Context {
@@ -144,6 +144,7 @@ async function up(ctx: Context): Promise<Outcome> {
   const applying = withSession(run.ctx, (session) =>
     withMigrationLock(run.ctx, session, async (t, rows) => {
       const files = await folder.files!;
+      followSessionStrings(files, session.standardConformingStrings);
       const plan = await enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
       checkNotApplied(ctx, files, plan);
       logWarnings(ctx, plan);

@@ -37,6 +37,11 @@ export interface Session {
    */
   positionsInBytes: boolean;
   /**
+   * standard_conforming_strings is on when the session starts (and after each reset): off by a
+   * database or role setting, psql lexes '…' strings with backslash escapes, and so must pgshift.
+   */
+  standardConformingStrings: boolean;
+  /**
    * SQL that restores the session's starting state; appended after each file so a `SET` in one
    * file (search_path, timezone, lock_timeout) does not leak into the next. Never DISCARD ALL: it
    * would also drop our advisory lock.
@@ -180,10 +185,10 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
     await client.connect();
     const setup = sessionSetupSql(config);
     const results = (await client.query(
-      `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding`,
+      `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding, current_setting('standard_conforming_strings') AS strings`,
     )) as unknown as pg.QueryResult[];
-    const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string };
-    const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', resetSql: `RESET ALL;\n${setup}`, lost: () => lost };
+    const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string; strings: string };
+    const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', standardConformingStrings: row.strings !== 'off', resetSql: `RESET ALL;\n${setup}`, lost: () => lost };
     // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
     if ((client as unknown as { processID: number | null }).processID !== row.pid) await requireSessionPooling(session, config, open, log);
     watchSession(session, open, busySince, log);
