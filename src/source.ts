@@ -265,6 +265,11 @@ function readBytes(name: string, version: string, path: string, bytes: Buffer, p
     problems.push(notUtf8(name, bytes));
     return undefined;
   }
+  // One memchr; NUL is valid UTF-8 but PostgreSQL takes no NUL in a query string (and UTF-16 text is full of them).
+  if (bytes.includes(0)) {
+    problems.push(holdsNul(name, [normalize(bytes.toString('utf8'))]));
+    return undefined;
+  }
   // Without a BOM or CRLF the normalized text is the bytes themselves: one hash serves both checksums.
   const rawChecksum = sha256(bytes);
   const sql = needsNormalizing(bytes) ? normalize(utf8.decode(bytes)) : undefined;
@@ -407,12 +412,23 @@ class LargeFile extends AnalyzedFile implements MigrationFile {
   static read(name: string, version: string, path: string, fd: number, problems: string[]): LargeFile | undefined {
     keepYoungGenerationSmall();
     const sums = digests();
+    let nul = false;
     try {
-      for (const chunk of textChunks(fd, sums)) void chunk;
+      for (const chunk of textChunks(fd, sums)) nul ||= chunk.includes('\0');
     } catch (err) {
       if (!(err instanceof TypeError)) throw err;
       // Not UTF-8: the message (line, offset) comes from the whole file, as for any other file.
       problems.push(notUtf8(name, readFileSync(path)));
+      return undefined;
+    }
+    if (nul) {
+      // Located in a second pass, chunk by chunk: rare enough not to track lines on every read.
+      const again = openSync(path, 'r');
+      try {
+        problems.push(holdsNul(name, textChunks(again, digests())));
+      } finally {
+        closeSync(again);
+      }
       return undefined;
     }
     return new LargeFile(version, name, path, sums.text.digest('hex'), sums.raw.digest('hex'));
@@ -511,8 +527,34 @@ export function checksumOf(normalizedSql: string): string {
   return sha256(normalizedSql);
 }
 
+/** The problem to report for text holding a NUL character: at the first one's line and column. */
+function holdsNul(name: string, chunks: Iterable<string>): string {
+  let line = 1;
+  let column = 1;
+  for (const chunk of chunks) {
+    const nul = chunk.indexOf('\0');
+    const end = nul < 0 ? chunk.length : nul;
+    const lineStart = chunk.lastIndexOf('\n', end - 1) + 1;
+    for (let i = chunk.indexOf('\n'); i >= 0 && i < end; i = chunk.indexOf('\n', i + 1)) line++;
+    column = (lineStart > 0 ? 1 : column) + codePoints(chunk, lineStart, end);
+    if (nul >= 0) break;
+  }
+  return `${name}:${line}:${column}: holds a NUL byte, which PostgreSQL cannot take in SQL text: saved as UTF-16? save it as UTF-8; otherwise remove the NUL`;
+}
+
+function codePoints(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xdc00 || code > 0xdfff) count++;
+  }
+  return count;
+}
+
 /** The problem to report for bytes that are not UTF-8: where the first bad byte is. */
 function notUtf8(name: string, bytes: Buffer): string {
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  if (utf16) return `${name}:1: is UTF-16 (it starts with the byte-order mark ${bytes[0]!.toString(16).toUpperCase()} ${bytes[1]!.toString(16).toUpperCase()}), not UTF-8; save it as UTF-8`;
   const at = firstInvalidUtf8(bytes);
   const line = bytes.subarray(0, at).filter((b) => b === 10).length + 1;
   return `${name}:${line}: is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}); save the file as UTF-8`;
