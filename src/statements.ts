@@ -451,7 +451,10 @@ function lex(sql: string, options: LexOptions = {}): Lexed {
     if (token.kind === 'word') trackRoutineBody(routine, token.value, depth);
     if (token.kind === 'symbol' && token.value === ')') depth = Math.max(0, depth - 1);
     token.depth = depth;
-    tokens.push(token);
+    // Statements that mode detection reads no further into keep their first and last token only:
+    // a 50 MB INSERT … VALUES would otherwise hold millions of tokens until its `;`.
+    if (tokens.length < 2 || readsOn(tokens[0]!)) tokens.push(token);
+    else tokens[1] = token;
     if (token.kind === 'symbol' && token.value === '(') depth++;
   }
   if (!partial) {
@@ -464,6 +467,13 @@ function lex(sql: string, options: LexOptions = {}): Lexed {
     .sort((a, b) => a.offset - b.offset)
     .map((f) => ({ ...locate(s, f.offset), message: f.message }));
   return { pieces, problems, lineComments: s.lineComments.filter((c) => c.start < cut), cut, strings: { ...s.strings }, at: (offset) => locate(s, offset) };
+}
+
+/** The first words of the statements whose facts (factsOf, copyDirection, stringsStatement) read past their first token. */
+const READ_ON = new Set(['begin', 'start', 'commit', 'end', 'rollback', 'abort', 'prepare', 'create', 'drop', 'alter', 'reindex', 'vacuum', 'cluster', 'discard', 'do', 'copy', 'set', 'reset']);
+
+function readsOn(first: Token): boolean {
+  return first.kind !== 'word' || READ_ON.has(first.value);
 }
 
 /**
@@ -770,6 +780,8 @@ class ModeFacts {
     }
     for (const { statement, facts, firstWord, changesStrings } of lexed.pieces) {
       const index = this.count++;
+      const chars = statement.end - statement.start;
+      if (chars > MAX_STATEMENT_CHARS) this.problems.push({ ...lexed.at(statement.start), message: tooLarge(chars, '') });
       if (changesStrings) this.stringBreaks.push(index);
       if (facts.control === undefined && !changesSessionOnly(statement.text)) this.#countUnit();
       this.addsEnumValue ||= facts.addsEnumValue;
@@ -950,6 +962,19 @@ export function analyzeSql(sql: string, strings = startingStrings()): SqlAnalysi
  */
 export const PART_CHARS = 64 << 10;
 
+/**
+ * The largest statement pgshift sends. A statement goes to the server whole, as one string, and is
+ * held several times over on the way (the text, the query with what travels with it, pg's buffer):
+ * a peak of ~110 MB at this size, ~8× a statement's size beyond. Larger ones are refused before
+ * anything runs (docs/PERFORMANCE.md, "Large files").
+ */
+export const MAX_STATEMENT_CHARS = 8 << 20;
+
+function tooLarge(chars: number, atLeast: '' | 'at least '): string {
+  const mib = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
+  return `this statement is ${atLeast}${mib(chars)} long, over the ${mib(MAX_STATEMENT_CHARS)} pgshift sends as one statement (it is held whole, several times over, in memory): split it into smaller statements (e.g. INSERTs of fewer rows: the file still runs in one transaction), or load the data with COPY … FROM a file on the database server`;
+}
+
 /** analyzeSql for a file whose (normalized) text arrives in chunks; never holds more than a part of it. */
 export function analyzeChunks(chunks: Iterable<string>, partChars = PART_CHARS, strings = startingStrings()): FileAnalysis {
   const facts = new ModeFacts();
@@ -962,7 +987,8 @@ export function analyzeChunks(chunks: Iterable<string>, partChars = PART_CHARS, 
  * also cut after each statement that changes standard_conforming_strings (see splitPart).
  */
 export function* sqlParts(chunks: Iterable<string>, partChars = PART_CHARS, strings = startingStrings()): Generator<SqlPart> {
-  for (const { part, lexed } of lexParts(chunks, partChars, strings)) {
+  for (const { part, lexed, oversized } of lexParts(chunks, partChars, strings)) {
+    if (oversized) throw new Error(`line ${part.line}: a statement over MAX_STATEMENT_CHARS reached sqlParts: its file should have been refused before anything ran`);
     const breaks = lexed.pieces.flatMap((p, i) => (p.changesStrings ? [i + part.index] : []));
     yield* splitPart(part, breaks);
   }
@@ -1015,7 +1041,7 @@ function cutBefore(part: SqlPart, k: number): [SqlPart, SqlPart] {
  * and columns count as in the file. A statement longer than `partChars` makes a part of its own (the
  * text is lexed again only once it has doubled, not for every chunk).
  */
-function* lexParts(chunks: Iterable<string>, partChars: number, startStrings: StringsSetting): Generator<{ part: SqlPart; lexed: Lexed }> {
+function* lexParts(chunks: Iterable<string>, partChars: number, startStrings: StringsSetting): Generator<{ part: SqlPart; lexed: Lexed; oversized?: true }> {
   let strings = startStrings;
   let text = '';
   let line = 1;
@@ -1029,6 +1055,13 @@ function* lexParts(chunks: Iterable<string>, partChars: number, startStrings: St
     if (text.length < lexAt) continue;
     const lexed = lex(text, { partial: true, firstLine: line, strings });
     if (lexed.cut === 0) {
+      // Past the limit, the statement is refused: reading on would hold all of it to say so.
+      const start = endOfGap(text, 0, text.length);
+      if (text.length - start > MAX_STATEMENT_CHARS) {
+        const problem = { ...lexed.at(start), message: tooLarge(text.length - start, 'at least ') };
+        yield { part: partOf(text, line, index, lead, lexed), lexed: { ...lexed, problems: [problem] }, oversized: true };
+        return;
+      }
       lexAt = 2 * text.length;
       continue;
     }
