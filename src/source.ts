@@ -147,8 +147,21 @@ function listCandidates(dir: string, problems: string[], warnings: string[], ign
     else if (entry.name.endsWith('.sql') && kind === 'file') candidates.push({ name: entry.name, path, versioned: entry.name });
     else if (entry.name.endsWith('.sql')) warnings.push(`${entry.name}: not a regular file; ignored (subfolders are not read)`);
     else if (kind === 'dir' && MIGRATION_DIR.test(entry.name)) candidates.push(...fromMigrationDir(entry.name, path, warnings));
+    else if (kind === 'file' && LOOKALIKE.test(entry.name)) warnings.push(notRead(entry.name, entry.name.trim().replace(/\.sql$/i, '.sql')));
   }
   return candidates;
+}
+
+/**
+ * A name that looks like a migration's but is not read: `.SQL`, or whitespace after `.sql`. Warned
+ * about, not read: the tools these folders come from (Flyway, dbmate, goose, Prisma) pass over them
+ * too on Linux, and reading one would apply a file the rest of the team never saw run.
+ */
+const LOOKALIKE = /^\d[\d-]*_.*\.sql\s*$/i;
+
+function notRead(name: string, renamed: string): string {
+  const why = name.trim() !== name ? 'its name ends in whitespace' : !name.endsWith('.sql') ? 'its extension is not lower-case .sql' : 'a migration folder holds migration.sql or up.sql, in lower case';
+  return `${JSON.stringify(name)}: looks like a migration but is not read (${why}); rename it to ${JSON.stringify(renamed)} to apply it`;
 }
 
 function readDir(dir: string): Dirent[] {
@@ -185,7 +198,17 @@ function fromMigrationDir(dirName: string, path: string, warnings: string[]): Ca
   });
   if (found.length === 1) return [{ name: `${dirName}/${found[0]}`, path: join(path, found[0]!), versioned: `${dirName}.sql` }];
   if (found.length > 1) warnings.push(`${dirName}/: holds both migration.sql and up.sql; ignored — keep one`);
+  else for (const other of lookalikesIn(path)) warnings.push(notRead(`${dirName}/${other}`, `${dirName}/${other.trim().toLowerCase()}`));
   return [];
+}
+
+/** `Migration.sql`, `UP.SQL`, `migration.sql ` in a migration's folder that holds neither file: names Prisma and diesel would not read either. */
+function lookalikesIn(path: string): string[] {
+  try {
+    return readdirSync(path).filter((f) => DIR_FILES.includes(f.trim().toLowerCase()));
+  } catch {
+    return [];
+  }
 }
 
 /** Reads a candidate; `lexNow` reports the lexer's findings now (else checkContent does, or the first use). */
