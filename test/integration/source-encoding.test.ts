@@ -50,3 +50,17 @@ describe('one statement larger than pgshift sends at once (#10 C14)', () => {
     expect(await db().query('SELECT count(*)::int > 35000 AS loaded FROM big')).toEqual([{ loaded: true }]);
   }, 120_000);
 });
+
+describe('files that look like migrations but are not read (#11 item 7)', () => {
+  it('up warns, naming each with its new name, and applies the rest', async () => {
+    const dir = await writeMigrations({ '0001_ok.sql': 'CREATE TABLE ok (id int);\n', '0002_upper.SQL': 'CREATE TABLE upper (id int);\n', '0003_space.sql ': 'CREATE TABLE space (id int);\n' });
+    const r = await runCli([], { DATABASE_URL: db().url, MIGRATIONS_DIR: dir });
+    expect(r.code, r.stdout).toBe(0);
+    const warnings = jsonLines(r.stdout).filter((e) => e.event === 'source.warning').map((e) => e.msg);
+    expect(warnings).toEqual([
+      '"0002_upper.SQL": looks like a migration but is not read (its extension is not lower-case .sql); rename it to "0002_upper.sql" to apply it',
+      '"0003_space.sql ": looks like a migration but is not read (its name ends in whitespace); rename it to "0003_space.sql" to apply it',
+    ]);
+    expect(await db().query('SELECT filename FROM public.schema_migrations')).toEqual([{ filename: '0001_ok.sql' }]);
+  });
+});
