@@ -43,6 +43,7 @@ describe('standard_conforming_strings = off (#10 A10)', () => {
       '0001_t.sql': "CREATE TABLE t (v text);\nINSERT INTO t VALUES ('it\\'s \\d; ok');\n",
       '0002_more.sql': "INSERT INTO t VALUES ('x\\'y');\nSET standard_conforming_strings = on;\nINSERT INTO t VALUES ('z\\');\n",
     });
+    for (const command of ['validate', '--dry-run', '--list']) expect((await runCli([command], env(dir))).code, command).toBe(0);
     const r = await runCli([], env(dir));
     expect(r.code, r.stdout).toBe(0);
     expect(await db().query('SELECT v FROM t ORDER BY v')).toEqual([{ v: "it's d; ok" }, { v: "x'y" }, { v: 'z\\' }]);
