@@ -3,13 +3,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep, throwIfAborted } from './abort.js';
-import { applyFiles, invalidIndexes, leftoverAdvice } from './apply.js';
+import { applyFiles, cancellable, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
 import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
 import { ConnectError, LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
 import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, type HistoryTable } from './history.js';
-import { lockKey, withLock } from './lock.js';
+import { legacyLockKey, lockKey, withLock, type MigrationLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
@@ -110,14 +110,24 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
 }
 
 /** Under the lock, with the history table in shape and its rows read (one query when it already is). */
-async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[]) => Promise<T>): Promise<T> {
+async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[], lock: MigrationLock) => Promise<T>): Promise<T> {
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
-  const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
-  return withLock(session.client, key, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() }, async () => {
-    const opened = await openHistory(session.client, t);
+  const lock = migrationLock(ctx);
+  return withLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: lock.key.toString() }, async () => {
+    // A read that waits for a lock on the table is bounded by LOCK_TIMEOUT and cancelled by SIGTERM.
+    const opened = await cancellable({ session, connection: ctx.config.connection, signal: ctx.signal }, () => openHistory(session.client, t, ctx.config.lockTimeoutMs)).catch((err: unknown) => {
+      throwIfAborted(ctx.signal);
+      throw err;
+    });
     if (opened.status !== 'exists') ctx.log.info({ event: `history.${opened.status}`, table: t.display, ...('addedColumns' in opened ? { addedColumns: opened.addedColumns.join(',') } : {}) }, `history table ${t.display} ${opened.status}`);
-    return fn(t, opened.rows);
+    if (opened.unnamed) ctx.log.warn({ event: 'history.unnamed_rows', table: t.display, count: opened.unnamed }, `${t.display} has ${opened.unnamed} row(s) without a filename; they name no file and are ignored (delete them to silence this)`);
+    throwIfAborted(ctx.signal);
+    return fn(t, opened.rows, lock);
   });
+}
+
+function migrationLock(ctx: Context): MigrationLock {
+  return { key: lockKey(ctx.config.schema, ctx.config.table), legacyKey: legacyLockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table) };
 }
 
 /** Reads history without creating anything (status, plan, validate, await). */
@@ -162,7 +172,7 @@ async function up(ctx: Context): Promise<Outcome> {
   const run = abandonable(ctx);
   const folder: { files?: Promise<MigrationFile[]> } = {};
   const applying = withSession(run.ctx, (session) =>
-    withMigrationLock(run.ctx, session, async (t, rows) => {
+    withMigrationLock(run.ctx, session, async (t, rows, lock) => {
       const files = await folder.files!;
       followSessionStrings(files, session.standardConformingStrings);
       const plan = await enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
@@ -170,7 +180,7 @@ async function up(ctx: Context): Promise<Outcome> {
       logWarnings(ctx, plan);
       if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
       rejectIfProblems(ctx, plan);
-      return applyPlan(ctx, session, t, plan);
+      return applyPlan(ctx, session, t, plan, lock);
     }),
   );
   // Started once the connection attempt is under way: the server's fork and the login overlap with it.
@@ -203,7 +213,7 @@ function checkNotApplied(ctx: Context, files: MigrationFile[], plan: Plan): void
   for (const w of warnings) ctx.log.warn({ event: 'source.warning' }, w);
 }
 
-async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: Plan): Promise<Outcome> {
+async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: Plan, lock: MigrationLock): Promise<Outcome> {
   const before = plan.applied.length;
   if (plan.toApply.length) ctx.log.info({ event: 'run.start', pending: plan.toApply.length }, 'applying pending migrations');
   let results: ApplyResult[] = [];
@@ -218,6 +228,7 @@ async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: 
       runner: applicationName(ctx.config.hostname),
       lockTimeoutSet: ctx.config.migrationLockTimeoutMs !== undefined,
       lockRetries: ctx.config.migrationLockRetries,
+      lock,
     });
   } catch (err) {
     if (err instanceof MigrationFailedError) {
