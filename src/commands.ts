@@ -157,7 +157,7 @@ function logWarnings(ctx: Context, plan: Plan): void {
 function rejectIfProblems(ctx: Context, plan: Plan): void {
   if (plan.problems.length === 0) return;
   for (const p of plan.problems) ctx.log.error({ event: 'plan.rejected' }, p);
-  throw new PlanRejectedError(plan.problems);
+  throw new PlanRejectedError(plan.problems, true);
 }
 
 // --- commands ----------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ async function dryRun(ctx: Context): Promise<Outcome> {
   if (ctx.args.format === 'json') printJson(ctx, plan.problems.length === 0, { plan: planJson(plan) });
   else if (ctx.out.textMode) ctx.out.print(renderPlan(plan, ctx.out.style));
   else ctx.log.info({ event: 'plan', ...planJson(plan) }, 'dry run: nothing applied');
-  if (plan.problems.length) throw new PlanRejectedError(plan.problems);
+  if (plan.problems.length) throw new PlanRejectedError(plan.problems, true);
   return `dry run: ${plan.toApply.length} would be applied`;
 }
 

@@ -140,7 +140,7 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
     color: colorFrom(env),
     terminationLog: rawEnv.TERMINATION_LOG,
     hostname: env.HOSTNAME ?? osHostname(),
-    secrets: secretsOf(connection),
+    secrets: secretsOf(connection, env),
   });
 }
 
@@ -163,9 +163,11 @@ function colorFrom(env: Env): boolean | undefined {
   return undefined;
 }
 
-function secretsOf(c: ConnectionSettings): string[] {
-  if (!c.password) return [];
-  return [c.password, encodeURIComponent(c.password)].filter((s) => s.length >= 3);
+/** The password in every form it was given: as used, URL-encoded, and as written in DATABASE_URL. */
+function secretsOf(c: ConnectionSettings, env: Env): string[] {
+  const found = [...secretsFromEnv(env)];
+  if (c.password) found.push(c.password, encodeURIComponent(c.password));
+  return [...new Set(found)].filter((s) => s.length >= 3);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,6 +242,12 @@ function fromUrl(raw: string, env: Env, problems: Problems): Partial_ | undefine
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
     problems.push('DATABASE_URL: must start with postgres:// or postgresql://');
+    return undefined;
+  }
+  // `postgres://app:pa/ss@db/app`: libpq (and URL) end the host at the first `/`, so the password's
+  // tail would become the database name, printed in every line. Never a real database name.
+  if (u.pathname.includes('@')) {
+    problems.push('DATABASE_URL: has an "@" after the host, in the database name: a password holding "/", "@", ":", "#" or "?" must be percent-encoded (%2F, %40, %3A, %23, %3F)');
     return undefined;
   }
   const q = u.searchParams;
@@ -333,16 +341,29 @@ function secondsOf(raw: string | undefined, name: string, problems: Problems): n
 }
 
 /**
- * Best-effort secrets straight from the environment, for scrubbing output when the configuration
- * itself is invalid (so no Config exists yet).
+ * Secrets straight from the environment, also for scrubbing output when the configuration itself is
+ * invalid (so no Config exists yet). A URL's password is read generously, from the first `:` after
+ * `//`, as written and decoded: a password holding an unencoded `/` or `@` is then still known
+ * whole, whatever a URL parser makes of it.
  */
 export function secretsFromEnv(env: Env): string[] {
   const found = [env.POSTGRES_PASSWORD, env.PGPASSWORD];
-  try {
-    if (env.DATABASE_URL) found.push(decodeURIComponent(new URL(env.DATABASE_URL).password));
-  } catch {
-    // not a URL: nothing to extract; it was reported by name only
+  const url = env.DATABASE_URL;
+  if (url) {
+    found.push(url);
+    // To the first `@` (libpq's reading) and to the last (a password holding an unencoded `@`).
+    for (const userinfo of [/^[a-z][a-z0-9+.-]*:\/\/[^@/:]*:([^@]*)@/is, /^[a-z][a-z0-9+.-]*:\/\/[^@/:]*:(.*)@/is]) {
+      const written = userinfo.exec(url)?.[1];
+      if (written) found.push(written, decodeOrSelf(written));
+    }
   }
-  if (env.DATABASE_URL) found.push(env.DATABASE_URL);
   return found.filter((s): s is string => typeof s === 'string' && s.length >= 3);
+}
+
+function decodeOrSelf(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

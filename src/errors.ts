@@ -63,7 +63,11 @@ export class SourceError extends MigratorError {
 export class PlanRejectedError extends MigratorError {
   readonly code = 'PLAN_REJECTED';
   readonly exitCode = EXIT.validation;
-  constructor(readonly problems: string[]) {
+  /** `reported`: each problem was already logged or printed, so the final error line does not repeat them. */
+  constructor(
+    readonly problems: string[],
+    readonly reported = false,
+  ) {
     super(problems.join('\n'));
   }
 }

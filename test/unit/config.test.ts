@@ -77,6 +77,7 @@ describe('problems name the variable, never the value', () => {
     [{ DATABASE_URL: 'not a url s3cr3t' }, 'DATABASE_URL: is not a valid URL; expected postgres://user:password@host:5432/database'],
     [{ DATABASE_URL: 'mysql://u:s3cr3t@h/d' }, 'DATABASE_URL: must start with postgres:// or postgresql://'],
     [{ DATABASE_URL: 'postgres://u@h1,h2/d' }, 'DATABASE_URL: several hosts are not supported; name one host'],
+    [{ DATABASE_URL: 'postgres://app:5432/Sup3rSecret@db/app' }, 'DATABASE_URL: has an "@" after the host, in the database name: a password holding "/", "@", ":", "#" or "?" must be percent-encoded (%2F, %40, %3A, %23, %3F)'],
     [{ DATABASE_URL_FILE: '/missing' }, 'DATABASE_URL_FILE: cannot read /missing (ENOENT)'],
     [{ POSTGRES_PASSWORD: 'a', POSTGRES_PASSWORD_FILE: '/run/secrets/pw' }, 'POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE: both are set; set only one'],
     [{ POSTGRES_PORT: '99999' }, 'POSTGRES_PORT: must be a port number from 1 to 65535'],
@@ -102,5 +103,7 @@ describe('defaults', () => {
     expect(load({ FORCE_COLOR: '0' }).color).toBe(false);
     expect(load({ FORCE_COLOR: '1' }).color).toBe(true);
   });
-  it('collects the password as a secret to scrub', () => expect(load({ DATABASE_URL: 'postgres://u:p%2Fw-long@h/d' }).secrets).toEqual(['p/w-long', 'p%2Fw-long']));
+  it('collects the password as a secret to scrub, as used and as written', () =>
+    expect(new Set(load({ DATABASE_URL: 'postgres://u:p%2Fw-long@h/d' }).secrets)).toEqual(new Set(['postgres://u:p%2Fw-long@h/d', 'p/w-long', 'p%2Fw-long'])));
+  it('collects a password holding an unencoded @ whole (10.D16)', () => expect(load({ DATABASE_URL: 'postgres://u:p@ss@h/d' }).secrets).toContain('p@ss'));
 });
