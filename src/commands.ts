@@ -14,7 +14,7 @@ import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
-import { checkContent, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
+import { checkContent, followSessionStrings, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
 import type { ApplyResult, HistoryRow, MigrationFile, Plan, PlanEntry, Policy } from './types.js';
 import { checksumVariants } from './variants.js';
 
@@ -58,6 +58,26 @@ export async function runCommand(ctx: Context): Promise<Outcome> {
 
 function readFiles(ctx: Context): MigrationFile[] {
   return logLoaded(ctx, loadMigrations(ctx.config.migrationsDir));
+}
+
+/**
+ * withSession for commands that read every file: the files are lexed from the session's
+ * standard_conforming_strings, as up() does (a database or role may set it off). Content problems
+ * still win over an unreachable database (exit 6, not 4).
+ */
+async function withFilesAndSession<T>(ctx: Context, fn: (session: Session, files: MigrationFile[]) => Promise<T>): Promise<T> {
+  const dir = ctx.config.migrationsDir;
+  const files = logLoaded(ctx, await loadMigrationsDeferred(dir));
+  try {
+    return await withSession(ctx, (session) => {
+      followSessionStrings(files, session.standardConformingStrings);
+      for (const w of checkContent(dir, files)) ctx.log.warn({ event: 'source.warning' }, w);
+      return fn(session, files);
+    });
+  } catch (err) {
+    if (err instanceof ConnectError) checkContent(dir, files);
+    throw err;
+  }
 }
 
 function logLoaded(ctx: Context, { files, warnings, ignored }: LoadResult): MigrationFile[] {
@@ -187,6 +207,7 @@ async function up(ctx: Context): Promise<Outcome> {
   const applying = withSession(run.ctx, (session) =>
     withMigrationLock(run.ctx, session, async (t, rows, lock) => {
       const files = await folder.files!;
+      followSessionStrings(files, session.standardConformingStrings);
       const plan = await enrich(session, planOf(files, rows, policyOf(ctx, files)));
       checkNotApplied(ctx, files, plan);
       logWarnings(ctx, plan);
@@ -262,8 +283,7 @@ async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: 
 }
 
 async function status(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
-  const plan = await withSession(ctx, (session) => readOnlyPlan(ctx, session, files));
+  const plan = await withFilesAndSession(ctx, (session, files) => readOnlyPlan(ctx, session, files));
   if (ctx.args.format === 'json') printJson(ctx, plan.problems.length === 0, { plan: planJson(plan) });
   else if (ctx.out.textMode) ctx.out.print(renderStatus(plan, ctx.out.style));
   else ctx.log.info({ event: 'status', ...planJson(plan) }, 'migration status');
@@ -290,8 +310,7 @@ function firstLine(text: string | null | undefined): string {
 }
 
 async function dryRun(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
-  const plan = await withSession(ctx, (session) => readOnlyPlan(ctx, session, files));
+  const plan = await withFilesAndSession(ctx, (session, files) => readOnlyPlan(ctx, session, files));
   if (ctx.args.format === 'json') printJson(ctx, plan.problems.length === 0, { plan: planJson(plan) });
   else if (ctx.out.textMode) ctx.out.print(renderPlan(plan, ctx.out.style));
   else ctx.log.info({ event: 'plan', ...planJson(plan) }, 'dry run: nothing applied');
@@ -300,8 +319,8 @@ async function dryRun(ctx: Context): Promise<Outcome> {
 }
 
 async function validate(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
-  const plan = await withSession(ctx, (session) => readOnlyPlan(ctx, session, files));
+  let files: MigrationFile[] = [];
+  const plan = await withFilesAndSession(ctx, (session, read) => readOnlyPlan(ctx, session, (files = read)));
   logWarnings(ctx, plan);
   printJson(ctx, plan.problems.length === 0, { files: files.length, plan: planJson(plan) });
   rejectIfProblems(ctx, plan);

@@ -39,6 +39,11 @@ export interface Session {
    */
   positionsInBytes: boolean;
   /**
+   * standard_conforming_strings is on when the session starts (and after each reset): off by a
+   * database or role setting, psql lexes '…' strings with backslash escapes, and so must pgshift.
+   */
+  standardConformingStrings: boolean;
+  /**
    * SQL that restores the session's starting state; appended after each file so a `SET` in one
    * file (search_path, timezone, lock_timeout) does not leak into the next. Never DISCARD ALL: it
    * would also drop our advisory lock.
@@ -219,13 +224,22 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
     bound.loggedIn();
     const setup = sessionSetupSql(config);
     const results = (await client.query(
-      `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding, pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only`,
+      `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding, pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only, current_setting('standard_conforming_strings') AS strings`,
     )) as unknown as pg.QueryResult[];
     bound.done();
-    const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string; standby: boolean; read_only: string };
+    const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string; standby: boolean; read_only: string; strings: string };
     const readOnly = row.standby ? 'hot standby' : row.read_only === 'on' ? 'default_transaction_read_only' : undefined;
     requireSessionAttrs(config, readOnly);
-    const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', resetSql: sessionResetSql(setup), readOnly, lost: () => lost };
+    const session: Session = {
+      client,
+      pid: row.pid,
+      serverVersion: row.version,
+      positionsInBytes: row.encoding === 'SQL_ASCII',
+      standardConformingStrings: row.strings !== 'off',
+      resetSql: sessionResetSql(setup),
+      readOnly,
+      lost: () => lost,
+    };
     // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
     if ((client as unknown as { processID: number | null }).processID !== row.pid) await requireSessionPooling(session, config, open, log);
     watchSession(session, open, busySince, log, outgoingOf(client, raw));
