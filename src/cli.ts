@@ -132,8 +132,9 @@ Environment (defaults in brackets):
   PGSSLMODE [prefer] PGSSLROOTCERT PGSSLCERT PGSSLKEY PGCONNECT_TIMEOUT
   PGPASSFILE [~/.pgpass]                     read when no password is set
   MIGRATIONS_DIR [./migrations]              folder of *.sql files (/migrations in the image)
-  MIGRATIONS_SCHEMA [public]                 schema of the history table
+  MIGRATIONS_SCHEMA [public]                 schema of the history table (KB is kb; '"KB"' is KB)
   MIGRATIONS_TABLE [schema_migrations]       name of the history table
+  HISTORY [found]                            new: start a new history although another was found
   DB_WAIT_TIMEOUT [60s]                      how long to wait for the database
   LOCK_TIMEOUT [10m]                         how long to wait for another runner
   AWAIT_TIMEOUT [10m]                        how long \`await\` waits

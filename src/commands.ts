@@ -8,8 +8,9 @@ import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
 import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
 import { ConnectError, LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
-import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, type HistoryTable } from './history.js';
-import { lockKey, withLock } from './lock.js';
+import { chooseHistory, findHistories } from './detect.js';
+import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, type EnsureOutcome, type HistoryTable } from './history.js';
+import { acquireLock, lockKey, releaseLock, withLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
@@ -29,6 +30,7 @@ export interface Context {
 export type Outcome = string;
 
 export async function runCommand(ctx: Context): Promise<Outcome> {
+  for (const w of ctx.config.warnings) ctx.log.warn({ event: 'config.warning' }, w);
   switch (ctx.args.command) {
     case 'up':
       return up(ctx);
@@ -93,17 +95,60 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
 async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[]) => Promise<T>): Promise<T> {
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
   const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
-  return withLock(session.client, key, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() }, async () => {
-    const opened = await openHistory(session.client, t);
-    if (opened.status !== 'exists') ctx.log.info({ event: `history.${opened.status}`, table: t.display, ...('addedColumns' in opened ? { addedColumns: opened.addedColumns.join(',') } : {}) }, `history table ${t.display} ${opened.status}`);
-    return fn(t, opened.rows);
+  const lockOptions = { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() };
+  return withLock(session.client, key, lockOptions, async () => {
+    const taken: bigint[] = [];
+    try {
+      const opened = await openHistory(session.client, t, (missing) => historyInstead(ctx, session, missing, taken));
+      logOpened(ctx, opened);
+      return await fn(opened.table, opened.rows);
+    } finally {
+      for (const k of taken) await releaseLock(session.client, k).catch((err: unknown) => ctx.log.warn({ event: 'lock.release.failed', err }, 'could not release the migration lock; it ends with the session'));
+    }
   });
 }
 
-/** Reads history without creating anything (status, plan, validate, await). */
+/**
+ * The configured table does not exist: the history found elsewhere, or the configured table to
+ * create (detect.ts decides). A table used instead is also locked under its own key, which is the
+ * one a runner naming it in MIGRATIONS_SCHEMA takes: two runners never apply into it at once.
+ */
+async function historyInstead(ctx: Context, session: Session, t: HistoryTable, taken: bigint[]): Promise<HistoryTable> {
+  const choice = chooseHistory(await findHistories(session.client), { display: t.display, history: ctx.config.history });
+  if (choice.action === 'create') {
+    for (const w of choice.warnings) ctx.log.warn({ event: 'history.new' }, w);
+    return t;
+  }
+  const { schema, table } = choice.found;
+  const key = lockKey(ctx.config.connection.database, schema, table);
+  await acquireLock(session.client, key, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() });
+  taken.push(key);
+  return historyTable(session.client, schema, table);
+}
+
+function logOpened(ctx: Context, opened: EnsureOutcome & { table: HistoryTable }): void {
+  const t = opened.table;
+  const added = 'addedColumns' in opened ? { addedColumns: opened.addedColumns.join(',') } : {};
+  if (t.schema !== ctx.config.schema || t.table !== ctx.config.table) {
+    ctx.log.info({ event: 'history.adopted', table: t.display, by: 'earlier-script', ...added }, `history table ${t.display} adopted (written by the earlier script)`);
+  } else if (opened.status !== 'exists') {
+    ctx.log.info({ event: `history.${opened.status}`, table: t.display, ...added }, `history table ${t.display} ${opened.status}`);
+  }
+}
+
+/** Reads history without creating anything (status, plan, validate, await); a history found elsewhere is read as `up` would use it. */
 async function readOnlyPlan(ctx: Context, session: Session, files: MigrationFile[]): Promise<Plan> {
-  const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
-  const columns = await historyColumns(session.client, t);
+  const configured = historyTable(session.client, ctx.config.schema, ctx.config.table);
+  let t = configured;
+  let columns = await historyColumns(session.client, t);
+  if (!columns) {
+    const choice = chooseHistory(await findHistories(session.client), { display: t.display, history: ctx.config.history });
+    if (choice.action === 'use') {
+      t = historyTable(session.client, choice.found.schema, choice.found.table);
+      columns = await historyColumns(session.client, t);
+      ctx.log.info({ event: 'history.found', table: t.display, by: 'earlier-script' }, `reading history table ${t.display} (written by the earlier script)`);
+    }
+  }
   const rows = columns ? await readHistory(session.client, t, columns) : [];
   return enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
 }

@@ -2,6 +2,7 @@
 // values travel as $n parameters — except in the success row that rides in the migration's own
 // batch (one round trip per file), where they are quoted by the driver's escapeLiteral.
 import type pg from 'pg';
+import { classify, importCommand, toolName } from './detect.js';
 import { ConfigError, PlanRejectedError } from './errors.js';
 import type { HistoryRow, MigrationFile } from './types.js';
 
@@ -33,26 +34,36 @@ export function historyTable(client: pg.Client, schema: string, table: string): 
 
 export type EnsureOutcome = { status: 'created' } | { status: 'exists' } | { status: 'adopted'; addedColumns: string[] };
 
+/**
+ * Decides, when the table does not exist, whether to create it (returns the same table) or to use
+ * another history table found in the database (detect.ts); it may throw to stop the run.
+ */
+export type WhenMissing = (t: HistoryTable) => Promise<HistoryTable>;
+
+const createIt: WhenMissing = async (t) => t;
+
 /** Creates the table, or adopts an existing one (adding only missing columns). Call under the lock. */
-export async function ensureHistoryTable(client: pg.Client, t: HistoryTable): Promise<EnsureOutcome> {
+export async function ensureHistoryTable(client: pg.Client, t: HistoryTable, whenMissing: WhenMissing = createIt): Promise<EnsureOutcome & { table: HistoryTable }> {
   const found = await describeTable(client, t);
   if (!found.columns) {
+    const chosen = await whenMissing(t);
+    if (chosen !== t) return ensureHistoryTable(client, chosen);
     try {
       if (!found.schemaExists) await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(t.schema)}`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${t.sql} (\n  ${COLUMNS.map(([n, d]) => `${n} ${d}`).join(',\n  ')}\n)`);
     } catch (err) {
       throw (err as { code?: string }).code === '42501' ? cannotCreate(t, err as Error) : err;
     }
-    return { status: 'created' };
+    return { status: 'created', table: t };
   }
   const columns = found.columns;
-  if (!columns.includes('filename')) throw notHistory(t);
+  if (!columns.includes('filename')) throw notHistory(t, columns);
   const missing = COLUMNS.filter(([name]) => !columns.includes(name));
   for (const [name, definition] of missing) {
     const def = definition.replace(' UNIQUE', '').replace(' PRIMARY KEY', '');
     await client.query(`ALTER TABLE ${t.sql} ADD COLUMN IF NOT EXISTS ${name} ${def}`);
   }
-  return missing.length ? { status: 'adopted', addedColumns: missing.map(([n]) => n) } : { status: 'exists' };
+  return missing.length ? { status: 'adopted', addedColumns: missing.map(([n]) => n), table: t } : { status: 'exists', table: t };
 }
 
 /** A least-privilege role without CREATE where the history table goes: a configuration problem (exit 3). */
@@ -68,14 +79,14 @@ function cannotCreate(t: HistoryTable, err: Error): ConfigError {
  * may not be seen) is it created or adopted (ensureHistoryTable) and read again. The failed read
  * leaves an ERROR line in the server's log on a database's first run.
  */
-export async function openHistory(client: pg.Client, t: HistoryTable): Promise<EnsureOutcome & { rows: HistoryRow[] }> {
+export async function openHistory(client: pg.Client, t: HistoryTable, whenMissing?: WhenMissing): Promise<EnsureOutcome & { table: HistoryTable; rows: HistoryRow[] }> {
   try {
-    return { status: 'exists', rows: await readHistory(client, t) };
+    return { status: 'exists', table: t, rows: await readHistory(client, t) };
   } catch (err) {
     if (!NOT_THERE_YET.has((err as { code?: string }).code ?? '')) throw err;
   }
-  const ensured = await ensureHistoryTable(client, t);
-  return { ...ensured, rows: await readHistory(client, t) };
+  const ensured = await ensureHistoryTable(client, t, whenMissing);
+  return { ...ensured, rows: await readHistory(client, ensured.table) };
 }
 
 /**
@@ -124,7 +135,7 @@ export async function readHistory(client: pg.Client, t: HistoryTable, columns?: 
 /** The table's columns, or undefined when it does not exist yet (status, plan, validate, await read without creating it). */
 export async function historyColumns(client: pg.Client, t: HistoryTable): Promise<string[] | undefined> {
   const { columns } = await describeTable(client, t);
-  if (columns && !columns.includes('filename')) throw notHistory(t);
+  if (columns && !columns.includes('filename')) throw notHistory(t, columns);
   return columns;
 }
 
@@ -142,7 +153,13 @@ async function describeTable(client: pg.Client, t: HistoryTable): Promise<{ sche
   return { schemaExists: rows[0]?.schema_exists === true, columns: rows[0]?.columns ?? undefined };
 }
 
-function notHistory(t: HistoryTable): PlanRejectedError {
+/** Another tool's history under pgshift's name (golang-migrate's and dbmate's `schema_migrations`) gets the command that carries it over. */
+function notHistory(t: HistoryTable, columns: string[]): PlanRejectedError {
+  const tool = classify(t.schema, t.table, columns);
+  if (tool) {
+    const found = { schema: t.schema, table: t.table, tool, readable: true };
+    return new PlanRejectedError([`${t.display} is ${toolName(tool)}'s history table (columns ${columns.join(', ')}), not pgshift's; nothing was applied; to carry its applied migrations over without running them, run: ${importCommand(found, t.display)}`]);
+  }
   return new PlanRejectedError([`${t.display} exists but has no filename column: it is not a migration history table; set MIGRATIONS_SCHEMA/MIGRATIONS_TABLE to another name`]);
 }
 
