@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
-export type Command = 'up' | 'status' | 'plan' | 'validate' | 'create' | 'baseline' | 'repair' | 'wait' | 'await' | 'help' | 'version';
+export type Command = 'up' | 'status' | 'plan' | 'validate' | 'create' | 'baseline' | 'repair' | 'import' | 'wait' | 'await' | 'help' | 'version';
 
 export interface CliArgs {
   command: Command;
@@ -16,9 +16,13 @@ export interface CliArgs {
   docker?: string;
   /** `up --single-transaction`: all pending files in one transaction. */
   singleTransaction?: true;
+  /** `import --from TOOL`: the tool whose history is carried over (detect.ts names them). */
+  from?: string;
+  /** `import --dry-run`: show what would be recorded, record nothing. */
+  dryRun?: true;
 }
 
-const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'wait', 'await', 'help', 'version'];
+const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'import', 'wait', 'await', 'help', 'version'];
 
 export function parseCli(argv: string[]): CliArgs {
   const { rest: args, docker } = takeDocker(argv);
@@ -37,13 +41,16 @@ export function parseCli(argv: string[]): CliArgs {
         strict: { type: 'boolean' },
         to: { type: 'string' },
         'single-transaction': { type: 'boolean' },
+        from: { type: 'string' },
       },
     });
   } catch (err) {
     throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}; see \`pgshift --help\``);
   }
   const { values, positionals } = parsed;
-  const command = chooseCommand(positionals[0], values);
+  // `import --dry-run` is a dry run of the import, not the `plan` command.
+  const importDryRun = positionals[0] === 'import' && values['dry-run'] === true;
+  const command = chooseCommand(positionals[0], importDryRun ? { ...values, 'dry-run': false } : values);
   const cli: CliArgs = { command, format: values.json ? 'json' : 'human', strict: values.strict ?? false };
   if (docker !== undefined) cli.docker = docker;
   const rest = positionals.slice(1);
@@ -56,6 +63,13 @@ export function parseCli(argv: string[]): CliArgs {
   if (values.to !== undefined) {
     if (command !== 'baseline') throw new UsageError('--to goes with `baseline`');
     cli.to = values.to;
+  }
+  if (command === 'import') {
+    if (values.from === undefined) throw new UsageError('import needs --from TOOL, e.g. `pgshift import --from flyway`; see `pgshift --help`');
+    cli.from = values.from;
+    if (importDryRun) cli.dryRun = true;
+  } else if (values.from !== undefined) {
+    throw new UsageError('--from goes with `import`');
   }
   if (values['single-transaction']) {
     if (command !== 'up') throw new UsageError('--single-transaction goes with `up`');
@@ -110,6 +124,9 @@ Commands:
   create NAME         new MIGRATIONS_DIR/<UTC timestamp>_<name>.sql from a template
   baseline [--to F]   record files (up to F) as applied without running them (adopt a live database)
   repair              accept edited checksums and clear failed/unfinished rows, after a human decided so
+  import --from TOOL  record what another tool applied (its history table) as applied, without running
+                      anything; TOOL: flyway golang-migrate dbmate goose prisma diesel node-pg-migrate
+                      (--dry-run: show what would be recorded)
   wait                only wait until the database accepts connections
   await               wait until every file in MIGRATIONS_DIR is applied by someone else, then exit 0
 

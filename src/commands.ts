@@ -7,9 +7,10 @@ import { applyFiles, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
 import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
-import { ConnectError, LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
-import { chooseHistory, findHistories } from './detect.js';
-import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, type EnsureOutcome, type HistoryTable } from './history.js';
+import { ConfigError, ConnectError, LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
+import { chooseHistory, findHistories, toolName, type Tool } from './detect.js';
+import { findToolHistory, readerFor, rejectUnclean } from './import.js';
+import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, recordImported, type EnsureOutcome, type HistoryTable } from './history.js';
 import { acquireLock, lockKey, releaseLock, withLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
@@ -46,6 +47,8 @@ export async function runCommand(ctx: Context): Promise<Outcome> {
       return baseline(ctx);
     case 'repair':
       return repair(ctx);
+    case 'import':
+      return importHistory(ctx);
     case 'wait':
       return waitOnly(ctx);
     case 'await':
@@ -91,15 +94,19 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
   }
 }
 
-/** Under the lock, with the history table in shape and its rows read (one query when it already is). */
-async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[]) => Promise<T>): Promise<T> {
+/**
+ * Under the lock, with the history table in shape and its rows read (one query when it already is).
+ * `create`: a missing table is created without looking for other histories (import is the command
+ * that carries one over).
+ */
+async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[]) => Promise<T>, create = false): Promise<T> {
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
   const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
   const lockOptions = { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() };
   return withLock(session.client, key, lockOptions, async () => {
     const taken: bigint[] = [];
     try {
-      const opened = await openHistory(session.client, t, (missing) => historyInstead(ctx, session, missing, taken));
+      const opened = await openHistory(session.client, t, create ? undefined : (missing) => historyInstead(ctx, session, missing, taken));
       logOpened(ctx, opened);
       return await fn(opened.table, opened.rows);
     } finally {
@@ -369,6 +376,44 @@ async function repair(ctx: Context): Promise<Outcome> {
   if (changes.length === 0) ctx.log.info({ event: 'repair.none' }, 'nothing to repair');
   printJson(ctx, true, { changes });
   return `repair: ${changes.length} change(s)`;
+}
+
+/**
+ * `import --from TOOL`: the files the other tool applied are recorded as applied, under the lock, in
+ * one transaction; nothing runs and the other tool's table is only read. `--dry-run` records nothing
+ * and creates nothing.
+ */
+async function importHistory(ctx: Context): Promise<Outcome> {
+  const read = readerFor(ctx.args.from!);
+  const tool = ctx.args.from as Tool;
+  const files = readFiles(ctx);
+  const { theirs, imported, pending } = await withSession(ctx, async (session) => {
+    const found = await findToolHistory(session.client, tool);
+    if (!found.readable) throw new ConfigError([`import: the role may not read ${found.schema}.${found.table}; GRANT USAGE ON SCHEMA ${found.schema} and SELECT ON ${found.schema}.${found.table} to it`]);
+    const theirs = historyTable(session.client, found.schema, found.table);
+    // Read and judged before pgshift's history is created or locked: an unclean history changes nothing.
+    const reading = await read(session.client, theirs, files);
+    rejectUnclean(tool, theirs, reading);
+    const carryOver = async (rows: HistoryRow[], t?: HistoryTable) => {
+      const done = new Set(rows.filter((r) => r.success).map((r) => r.filename));
+      const imported = reading.imported.filter((i) => !done.has(i.file.name));
+      if (t) await recordImported(session.client, t, imported);
+      const all = new Set([...done, ...reading.imported.map((i) => i.file.name)]);
+      return { theirs, imported, pending: files.filter((f) => !all.has(f.name)) };
+    };
+    if (ctx.args.dryRun) {
+      const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
+      const columns = await historyColumns(session.client, t);
+      return carryOver(columns ? await readHistory(session.client, t, columns) : []);
+    }
+    return withMigrationLock(ctx, session, (t, rows) => carryOver(rows, t), true);
+  });
+  const verb = ctx.args.dryRun ? 'would record as applied without running' : 'recorded as applied without running';
+  for (const i of imported) ctx.log.info({ event: 'import.recorded', file: i.file.name, checksum: i.file.checksum, dryRun: ctx.args.dryRun === true }, `${verb}: ${i.file.name}`);
+  for (const f of pending) ctx.log.info({ event: 'import.pending', file: f.name }, `not applied by ${toolName(tool)}, pending: ${f.name}`);
+  printJson(ctx, true, { from: tool, table: theirs.display, dryRun: ctx.args.dryRun === true, recorded: imported.map((i) => i.file.name), pending: pending.map((f) => f.name) });
+  const summary = `${imported.length} file(s) applied by ${toolName(tool)} (${theirs.display})`;
+  return ctx.args.dryRun ? `import dry run: would record ${summary}; ${pending.length} pending` : `import: recorded ${summary}; ${pending.length} pending`;
 }
 
 async function waitOnly(ctx: Context): Promise<Outcome> {

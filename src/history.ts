@@ -220,3 +220,29 @@ export async function acceptChecksum(client: pg.Client, t: HistoryTable, name: s
 export async function deleteRow(client: pg.Client, t: HistoryTable, name: string): Promise<void> {
   await client.query(`DELETE FROM ${t.sql} WHERE filename = $1 AND NOT success`, [name]);
 }
+
+/**
+ * import: records files another tool applied, in one transaction (all or none), with their checksums
+ * of today and the other tool's time where it kept one. Files already applied here are left alone; a
+ * failed attempt here gives way to the other tool's success.
+ */
+export async function recordImported(client: pg.Client, t: HistoryTable, files: Array<{ file: MigrationFile; appliedAt: string | null }>): Promise<void> {
+  if (files.length === 0) return;
+  const params = [files.map((f) => f.file.name), files.map((f) => f.file.checksum), files.map((f) => f.appliedAt)];
+  await client.query('BEGIN');
+  try {
+    await client.query(`DELETE FROM ${t.sql} WHERE filename = ANY($1::text[]) AND NOT success`, [params[0]]);
+    await client.query(
+      `INSERT INTO ${t.sql} (filename, checksum, applied_at, execution_time_ms, success, error_message)
+       SELECT f.name, f.checksum, COALESCE(f.applied_at::timestamptz, NOW()), NULL, true, NULL
+         FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS f(name, checksum, applied_at, n)
+        WHERE NOT EXISTS (SELECT 1 FROM ${t.sql} h WHERE h.filename = f.name)
+        ORDER BY f.n`,
+      params,
+    );
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
