@@ -532,7 +532,7 @@ function flywayOrder(files: MigrationFile[]): string[] {
   for (let i = 1; i < flyway.length; i++) {
     const [a, b] = [flyway[i - 1]!, flyway[i]!];
     if (compareVersions(a.version, b.version) > 0) {
-      return [`${a.name} sorts before ${b.name} by name but after it by Flyway's version, and pgshift applies files in name order: pad the version numbers with zeros (V002__…, V010__…; Flyway reads V002 as version 2, so its history still matches)`];
+      return [`${a.name} sorts before ${b.name} by name but after it by Flyway's version, and pgshift applies files in name order: rename the files so their names sort in version order without changing their versions (V1__ → V1_0__ next to V1_1__; V2__ → V002__ next to V010__: Flyway reads V1_0 as 1 and V002 as 2, so its history still matches)`];
     }
   }
   return [];

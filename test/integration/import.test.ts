@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { jsonLines, writeMigrations } from '../helpers/cli.js';
 import type { TestDatabase } from '../helpers/db.js';
 import { databasePerTest, runCliCheckingSecrets } from '../helpers/suite.js';
+import { flywayChecksum } from '../../src/tools/flyway.js';
 
 const { run } = runCliCheckingSecrets();
 const useDb = databasePerTest();
@@ -232,6 +233,75 @@ describe('node-pg-migrate', () => {
     const r = await importThenApply('node-pg-migrate', { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(files) });
     expect(r).toEqual({ recorded: ['1700000000000_log.sql'], pending: ['1700000000001_two.sql'], applied: ['1700000000001_two.sql'] });
     expect(await log()).toEqual([1, 2]);
+  });
+});
+
+describe('Flyway', () => {
+  // flyway-core org/flywaydb/core/internal/database/postgresql/createMetaDataTable.sql (Flyway 5–9;
+  // later releases create the same columns) and ChecksumCalculator.calculateChecksumForResource
+  // (CRC32 of the lines without line breaks, BOM removed, as a Java int).
+  const DDL = `CREATE TABLE "public"."flyway_schema_history" ("installed_rank" INT NOT NULL, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL, "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL, "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL);
+    ALTER TABLE "public"."flyway_schema_history" ADD CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank");
+    CREATE INDEX "flyway_schema_history_s_idx" ON "public"."flyway_schema_history" ("success")`;
+  const FILES = {
+    'V1_0__log.sql': 'CREATE TABLE log (n int);\r\nINSERT INTO log VALUES (1);\r\n',
+    'V1_1__two.sql': 'INSERT INTO log VALUES (2);\n',
+    'V2__three.sql': 'INSERT INTO log VALUES (3);\n',
+    'U2__three.sql': 'DELETE FROM log WHERE n = 3;\n',
+  };
+  const row = (rank: number, version: string | null, script: string, checksum: number | null, success = true, type = 'SQL') =>
+    db.query(`INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES ($1, $2, $3, $4, $5, $6, 'postgres', 12, $7)`, [rank, version, script.replace(/^V[\d_]+__|\.sql$/g, ''), type, script, checksum, success]);
+  const crc = (name: keyof typeof FILES) => flywayChecksum(Buffer.from(FILES[name]));
+
+  it('imports by version (1.1 from V1_1__), comparing its CRC32 checksums; pgshift applies the rest; its table is untouched', async () => {
+    await db.query(DDL);
+    await db.query('CREATE TABLE log (n int); INSERT INTO log VALUES (1), (2)');
+    // Flyway applied it as V1__log.sql; renamed V1_0__ so that it sorts before V1_1__ by name too.
+    await row(1, '1', 'V1__log.sql', crc('V1_0__log.sql'));
+    await row(2, '1.1', 'V1_1__two.sql', crc('V1_1__two.sql'));
+    const before = await snapshot('flyway_schema_history');
+    const r = await importThenApply('flyway', { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES) });
+    expect(r).toEqual({ recorded: ['V1_0__log.sql', 'V1_1__two.sql'], pending: ['V2__three.sql'], applied: ['V2__three.sql'] });
+    expect(await log()).toEqual([1, 2, 3]);
+    expect(await snapshot('flyway_schema_history')).toBe(before);
+  });
+
+  it('a BASELINE row counts every file up to its version as applied', async () => {
+    await db.query(DDL);
+    await db.query('CREATE TABLE log (n int); INSERT INTO log VALUES (1), (2)');
+    await row(1, '1.1', '<< Flyway Baseline >>', null, true, 'BASELINE');
+    const r = await importThenApply('flyway', { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES) });
+    expect(r).toMatchObject({ recorded: ['V1_0__log.sql', 'V1_1__two.sql'], applied: ['V2__three.sql'] });
+  });
+
+  it.each([
+    ['success = false', async () => row(1, '1', 'V1__log.sql', crc('V1_0__log.sql'), false), 'Flyway recorded V1__log.sql (version 1) as failed', '`flyway repair`'],
+    ['a checksum the file no longer has', async () => row(1, '1', 'V1__log.sql', 12345), 'V1_0__log.sql: Flyway recorded checksum 12345, the file now has', 'restore it as applied'],
+    ['a version without a file', async () => row(1, '0.9', 'V0_9__gone.sql', 1), 'Flyway applied version 0.9 (V0_9__gone.sql), but MIGRATIONS_DIR has no', 'restore it'],
+  ])('%s: refused with the fix, nothing recorded', async (_what, setUp, message, fix) => {
+    await db.query(DDL);
+    await setUp();
+    const r = await run(['import', '--from', 'flyway'], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
+    expect(r.code, r.stdout).toBe(6);
+    expect(r.stdout).toContain(message);
+    expect(r.stdout).toContain(fix);
+    expect(await exists('public.schema_migrations')).toBe(false);
+  });
+
+  it('an R__ repeatable file is refused with a clear message before anything runs', async () => {
+    const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations({ ...FILES, 'R__views.sql': 'CREATE VIEW v AS SELECT 1;' }), LOG_FORMAT: 'text' });
+    expect(r.code, r.stdout).toBe(6);
+    expect(r.stdout).toContain('R__views.sql: a Flyway repeatable migration (R__), which pgshift does not support yet');
+    expect(await exists('public.log')).toBe(false);
+  });
+
+  it('V2__ and V10__ (name order is not version order): refused with the rename that keeps Flyway matching', async () => {
+    const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations({ 'V2__a.sql': 'SELECT 1;', 'V10__b.sql': 'SELECT 2;' }), LOG_FORMAT: 'text' });
+    expect(r.code, r.stdout).toBe(6);
+    expect(r.stdout).toContain("V10__b.sql sorts before V2__a.sql by name but after it by Flyway's version");
+    const same = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations({ 'V1__a.sql': 'SELECT 1;', 'V1_1__b.sql': 'SELECT 2;' }), LOG_FORMAT: 'text' });
+    expect(same.code, same.stdout).toBe(6);
+    expect(same.stdout).toContain('V1__ → V1_0__ next to V1_1__');
   });
 });
 

@@ -42,3 +42,16 @@ describe('a file over 4 MiB with a down part', () => {
     expect(() => loadMigrations(dir)).toThrow("00001_seed.sql: holds another tool's down part (goose, dbmate or node-pg-migrate markers) and is larger than 4 MiB");
   });
 });
+
+describe("Flyway's checksum", () => {
+  it('is a CRC32 of the lines without their line breaks and BOM, as a signed 32-bit number', async () => {
+    const { crc32 } = await import('node:zlib');
+    const { flywayChecksum } = await import('../../src/tools/flyway.js');
+    const lines = 'CREATE TABLE log (n int);INSERT INTO log VALUES (1);';
+    const expected = crc32(lines) | 0;
+    for (const text of ['CREATE TABLE log (n int);\nINSERT INTO log VALUES (1);\n', '\uFEFFCREATE TABLE log (n int);\r\nINSERT INTO log VALUES (1);', 'CREATE TABLE log (n int);\r\rINSERT INTO log VALUES (1);\n\n']) {
+      expect(flywayChecksum(Buffer.from(text))).toBe(expected);
+    }
+    expect(flywayChecksum(Buffer.from('ü'.repeat(100)))).toBe(crc32('ü'.repeat(100)) | 0);
+  });
+});
