@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs the integration suite once per PostgreSQL major and prints a summary.
+# Runs the integration suite and the system tier (psql, openssl: TLS) once per PostgreSQL major and
+# prints a summary.
 #   scripts/test-matrix.sh            all supported majors: 13 14 15 16 17 18
 #   scripts/test-matrix.sh 13 18      just those
 # PGSHIFT_TEST_PG picks the major (test/helpers/server.ts): 18 is the default dependency, 13–17 are
 # embedded-postgres builds installed on first use into .cache/pgNN (scripts/pg-major.mjs). With
-# PGSHIFT_REPORT set (.ci/run), each major's JSON report goes to <report>-pgNN.json when several run.
+# PGSHIFT_REPORT set (.ci/run), each major's JSON report goes to <report>-pgNN.json when several run,
+# the system tier's to <report>-system.json beside it.
 # Exit status: 0 when every major passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +24,14 @@ for v in "${majors[@]}"; do
   started=$SECONDS
   report=${PGSHIFT_REPORT:-}
   if [[ -n $report ]] && ((${#majors[@]} > 1)); then report="${report%.json}-pg$v.json"; fi
-  if PGSHIFT_REPORT=$report PGSHIFT_TEST_PG=$v npx vitest run test/integration 2>&1 | tee "$log"; then verdict=passed; else verdict=FAILED; failed=1; fi
-  counts=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ +Tests ' | tail -n 1 | sed -E 's/^ +Tests +//')
+  verdict=passed
+  PGSHIFT_REPORT=$report PGSHIFT_TEST_PG=$v npx vitest run test/integration 2>&1 | tee "$log" || { verdict=FAILED; failed=1; }
+  PGSHIFT_REPORT=${report:+${report%.json}-system.json} PGSHIFT_TEST_PG=$v npx vitest run --config vitest.system.config.ts 2>&1 | tee -a "$log" || { verdict=FAILED; failed=1; }
+  counts=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ +Tests ' | sed -E 's/^ +Tests +//' | paste -sd ';' | sed 's/;/ + /')
   summary+=("PostgreSQL $v: $verdict — ${counts:-no test count} in $((SECONDS - started))s")
   rm -f "$log"
 done
 echo
-echo "Integration suite by PostgreSQL major:"
+echo "Integration suite + system tier by PostgreSQL major:"
 printf '  %s\n' "${summary[@]}"
 exit "$failed"

@@ -6,12 +6,14 @@ import type pg from 'pg';
 import { sleep, throwIfAborted } from './abort.js';
 import type { ConnectionSettings } from './config.js';
 import { cancelRunningQuery, connectionLost, type Session } from './connect.js';
-import { InterruptedError, MigrationFailedError, MigratorError, SourceError } from './errors.js';
-import { appliedRowSql, markStarted, recordApplied, recordFailure, recordUnfinished, type HistoryTable } from './history.js';
+import { InterruptedError, MigrationFailedError, MigratorError, PlanRejectedError, SourceError } from './errors.js';
+import { appliedRowSql, isDuplicateRow, isRecordedApplied, markStarted, recordApplied, recordFailure, recordUnfinished, type HistoryTable } from './history.js';
+import { isLockLost, lockHeld, lockHeldCheckSql, type MigrationLock } from './lock.js';
 import type { Logger } from './logger.js';
 import { describeQueryError, formatQueryError, type PgErrorLike } from './pg-errors.js';
+import { completedStatements, transactionStatus } from './query-state.js';
 import { blank, changesSessionOnly } from './statements.js';
-import type { ApplyResult, MigrationFile, SqlPart, TransactionMode } from './types.js';
+import type { ApplyResult, MigrationFile, SqlPart, Statement, TransactionMode } from './types.js';
 
 export interface ApplyOptions {
   session: Session;
@@ -25,24 +27,30 @@ export interface ApplyOptions {
   lockTimeoutSet: boolean;
   /** @default 3 */
   lockRetries: number;
+  /** The migration lock this session holds: each file checks it is still held before it commits. */
+  lock: MigrationLock;
 }
 
 /** A failure inside one file, with what to record and report. */
 export class FileFailure extends Error {
   /** Statements of a no-transaction file had already taken effect: the file is partly applied. */
   readonly partial: boolean;
+  /** The file's statement that failed, when known (undefined: our own SQL around it, or COMMIT). */
+  readonly statement: Statement | undefined;
   constructor(
     message: string,
     readonly sqlstate: string | undefined,
     readonly interrupted: boolean,
-    options: { cause: unknown; partial?: boolean },
+    options: { cause: unknown; partial?: boolean; statement?: Statement },
   ) {
     super(message, options);
     this.partial = options.partial ?? false;
+    this.statement = options.statement;
   }
 }
 
 export async function applyFiles(files: MigrationFile[], options: ApplyOptions): Promise<ApplyResult[]> {
+  refuseLockBreakers(files);
   const results: ApplyResult[] = [];
   for (const file of files) {
     throwIfAborted(options.signal);
@@ -75,16 +83,42 @@ export async function fail(file: MigrationFile, err: unknown, durationMs: number
   // A partly applied file must not be re-run blindly from its first statement: it stays unfinished
   // (the next run refuses with the remedy) instead of failed (retried).
   const record = err.partial ? recordUnfinished : recordFailure;
-  await record(options.session.client, options.table, file, err.message, durationMs).catch((e: unknown) =>
-    log.error({ event: 'history.write.failed', err: e }, 'could not record the failure in the history table'),
-  );
+  const written = await record(options.session.client, options.table, file, err.message, durationMs).catch((e: unknown) => {
+    log.error({ event: 'history.write.failed', err: e }, 'could not record the failure in the history table');
+    return 'notWritten' as const;
+  });
+  if (written === 'alreadyApplied') {
+    log.error({ event: 'migration.recorded_applied', durationMs }, 'the failure was not recorded: the history shows this file applied (it committed before the error); it will not run again');
+  }
   if (err.interrupted && options.signal.reason instanceof InterruptedError) {
     log.warn({ event: 'migration.interrupted', durationMs, partial: err.partial }, err.partial ? 'migration interrupted; the statements before the interrupted one stay applied: recorded as unfinished' : 'migration interrupted and rolled back');
     return options.signal.reason;
   }
-  log.error({ event: 'migration.failed', durationMs, sqlstate: err.sqlstate, err: { message: err.message } }, 'migration failed');
-  return new MigrationFailedError(`${file.name} failed:\n${err.message}`, results, failed, { cause: err.cause });
+  // A file that changed on disk while it was sent: rolled back, and a problem of the folder (exit 6).
+  if (err.cause instanceof SourceError) return err.cause;
+  log.error({ event: 'migration.failed', durationMs, sqlstate: err.sqlstate, line: err.statement?.line, err: { message: err.message } }, 'migration failed');
+  return new MigrationFailedError(`${file.name} failed:\n${err.message}`, results, failed, { cause: err.cause, recorded: written === 'written' });
 }
+
+/**
+ * Statements that would release the migration lock mid-run (another runner could then apply the same
+ * files): refused before anything runs. A function that does it out of sight is caught before COMMIT
+ * (lockHeldCheckSql) or, in a no-transaction file, before its history row.
+ */
+function refuseLockBreakers(files: MigrationFile[]): void {
+  const problems: string[] = [];
+  for (const file of files) {
+    for (const part of file.parts()) {
+      for (const st of part.statements) {
+        const found = LOCK_BREAKERS.exec(st.text)?.[0];
+        if (found) problems.push(`${file.name}:${st.line}: ${found.replace(/\s+/g, ' ').toUpperCase()} would release pgshift's migration lock while it runs, so another runner could apply the same files; remove it (a session-level advisory lock of your own can be released with pg_advisory_unlock(key))`);
+      }
+    }
+  }
+  if (problems.length) throw new PlanRejectedError(problems);
+}
+
+const LOCK_BREAKERS = /^\s*discard\s+all\b|\bpg_advisory_unlock_all\b/i;
 
 /** Backoff before retrying after MIGRATION_LOCK_TIMEOUT: 1 s doubling to 30 s, jittered 50–100%. */
 export function lockRetryDelay(attempt: number): number {
@@ -113,14 +147,14 @@ async function applyOnce(file: MigrationFile, options: ApplyOptions, log: Logger
     return 'no-transaction';
   }
   try {
-    await runInTransaction(file, options);
+    const late = await runInTransaction(file, options);
+    if (late) log.warn({ event: 'migration.committed', err: { message: late.message } }, 'an error came after the file had committed (a cancel or the session reset): the file is applied and recorded');
     return file.mode;
   } catch (err) {
-    // A statement PostgreSQL refuses in a transaction (25001) or an enum value used in the
-    // transaction that added it (55P04): the file was rolled back whole, so running it statement
-    // by statement — as psql would — is safe.
-    if (file.mode === 'transaction' && err instanceof FileFailure && (err.sqlstate === '25001' || err.sqlstate === '55P04')) {
-      log.warn({ event: 'migration.mode.fallback', sqlstate: err.sqlstate }, 'rolled back; running the file statement by statement outside a transaction, as psql would');
+    // The file was rolled back whole, so running it statement by statement — as psql would — is
+    // safe when that is what cures the failure.
+    if (file.mode === 'transaction' && err instanceof FileFailure && curedOutsideTransaction(err)) {
+      log.warn({ event: 'migration.mode.fallback', sqlstate: err.sqlstate, line: err.statement?.line }, 'rolled back; running the file statement by statement outside a transaction, as psql would');
       await runStatements(file, options);
       return 'no-transaction';
     }
@@ -128,20 +162,57 @@ async function applyOnce(file: MigrationFile, options: ApplyOptions, log: Logger
   }
 }
 
-async function runInTransaction(file: MigrationFile, options: ApplyOptions): Promise<void> {
+/**
+ * Whether running the file statement by statement cures `f`: a top-level statement PostgreSQL refuses
+ * in a transaction block (25001 from PreventInTransactionBlock, raised by no function: no CONTEXT); a
+ * top-level CALL or DO whose procedure commits (2D000); an enum value used in the transaction that
+ * added it (55P04). Anything else would fail again outside a transaction, after the statements before
+ * it had committed: the clean rollback is kept instead.
+ */
+function curedOutsideTransaction(f: FileFailure): boolean {
+  const e = f.cause as PgErrorLike | undefined;
+  if (f.sqlstate === '55P04') return true;
+  if (f.sqlstate === '25001') return !e?.where && /cannot run inside a transaction block$/.test(e?.message ?? '');
+  if (f.sqlstate === '2D000') return f.statement !== undefined && /^(call|do)\b/i.test(f.statement.text);
+  return false;
+}
+
+/**
+ * The file, the lock check, its history row and COMMIT in one batch, then the session reset. Returns
+ * the error of a batch that failed after its COMMIT (the file is applied), else undefined.
+ */
+async function runInTransaction(file: MigrationFile, options: ApplyOptions): Promise<FileFailure | undefined> {
   const { client } = options.session;
   const wrapped = file.mode === 'wrapped';
   try {
     await sendParts(file, options, {
       before: wrapped ? '' : 'BEGIN;\n',
-      after: `${appliedRowSql(client, options.table, file)};\nCOMMIT;\n${options.session.resetSql}`,
+      after: `${lockHeldCheckSql(options.lock)};\n${appliedRowSql(client, options.table, file)};\nCOMMIT;\n${options.session.resetSql}`,
       // The file's own COMMIT would commit before the history row: the row commits with it instead.
       blank: wrapped ? [file.statementCount - 1] : [],
     });
+    return undefined;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (await committedAnyway(file, options)) return err as FileFailure;
     throw err;
   }
+}
+
+/**
+ * After a failed batch: whether the file committed all the same. Still in the transaction, it did not
+ * (rolled back here). Idle, either COMMIT itself failed, or a statement after it did — a cancel that
+ * reached the server during COMMIT fires in the session reset — and only the database can tell which:
+ * the file's success row is there exactly when its transaction committed. The reset then runs again.
+ */
+export async function committedAnyway(file: MigrationFile, options: ApplyOptions): Promise<boolean> {
+  const { client } = options.session;
+  if ((await transactionStatus(client)) !== 'I') {
+    await client.query('ROLLBACK').catch(() => {});
+    return false;
+  }
+  const applied = await isRecordedApplied(client, options.table, file).catch(() => false);
+  if (applied) await client.query(options.session.resetSql);
+  return applied;
 }
 
 /** What travels with a file's text when it is sent in a transaction. */
@@ -161,15 +232,18 @@ export interface Envelope {
  */
 export async function sendParts(file: MigrationFile, options: ApplyOptions, envelope: Envelope): Promise<void> {
   const { client } = options.session;
+  const completed = completedStatements(client);
   let lead = envelope.before;
   const send = async (part: SqlPart, tail: string): Promise<void> => {
     const text = blankStatements(part, envelope.blank);
+    const before = completed();
     try {
       // A signal between two parts of a large file: no query is running to cancel.
       throwIfAborted(options.signal);
       await cancellable(options, () => client.query(`${lead}${text}${tail}`));
     } catch (err) {
-      throw toFailure(file, err, { ...part, text }, -lead.length, options);
+      const failing = failingStatement(part, envelope.blank, completed() - before - (lead ? 1 : 0));
+      throw toFailure(file, err, { ...part, text }, -lead.length, options, undefined, failing);
     }
     lead = '';
   };
@@ -183,6 +257,22 @@ export async function sendParts(file: MigrationFile, options: ApplyOptions, enve
     throw err instanceof FileFailure ? err : toFailure(file, err, NO_TEXT, 0, options);
   }
   await send(held ?? { ...NO_TEXT, statements: [], index: 0 }, `\n;\n${envelope.after}`);
+}
+
+/**
+ * The statement of `part` that a failed query was running, from how many statements of the part the
+ * server had completed (blanked statements send nothing); undefined when the failure came after the
+ * part's statements (our own SQL: the lock check, the history row, COMMIT).
+ */
+function failingStatement(part: SqlPart, blanked: number[], done: number): Statement | undefined {
+  if (done < 0) return undefined;
+  let n = 0;
+  for (const [i, st] of part.statements.entries()) {
+    if (blanked.includes(part.index + i)) continue;
+    if (n === done) return st;
+    n += 1;
+  }
+  return undefined;
 }
 
 /** The part's text with the statements numbered `indices` (in the file) replaced by spaces. */
@@ -204,7 +294,7 @@ type Source = Pick<SqlPart, 'text' | 'line' | 'lead'>;
 async function runStatements(file: MigrationFile, options: ApplyOptions): Promise<void> {
   const { client } = options.session;
   const started = performance.now();
-  await markStarted(client, options.table, file, options.runner);
+  if ((await markStarted(client, options.table, file, options.runner)) === 'alreadyApplied') throw appliedMeanwhile(file);
   const progress: Progress = { statementCount: file.statementCount, done: 0 };
   try {
     for (const part of file.parts()) await runPart(file, part, options, progress);
@@ -219,8 +309,25 @@ async function runStatements(file: MigrationFile, options: ApplyOptions): Promis
   if (leftovers.length) {
     throw new FileFailure(`${file.name}: ran to the end, but an index it builds is INVALID\n${leftoverAdvice(leftovers)}`, undefined, false, { cause: undefined, partial: true });
   }
-  await recordApplied(client, options.table, file, performance.now() - started);
+  if (!(await lockHeld(client, options.lock))) {
+    throw new FileFailure(`${file.name}: ran to the end, but ${LOCK_LOST_REASON}; its statements could not be undone: check that it ran only once`, undefined, false, { cause: undefined, partial: true });
+  }
+  // As it started: the history row is written as the role that logged in, with the session's settings.
   await client.query(options.session.resetSql);
+  await recordApplied(client, options.table, file, performance.now() - started);
+}
+
+const LOCK_LOST_REASON =
+  'the migration lock was released while it ran (pg_advisory_unlock_all(), DISCARD ALL or pg_advisory_unlock() with pgshift\'s key, in the file or a function it calls), so another runner may have applied the same file';
+
+/** The file's success row appeared while this run held the lock: the lock was bypassed. */
+function appliedMeanwhile(file: MigrationFile): FileFailure {
+  return new FileFailure(
+    `${file.name}: another runner recorded it as applied while this run was about to apply it: the migration lock was bypassed (runners on different history tables for one schema, or a lock released mid-run); this run did not apply it`,
+    undefined,
+    false,
+    { cause: undefined },
+  );
 }
 
 async function runPart(file: MigrationFile, part: SqlPart, options: ApplyOptions, progress: Progress): Promise<void> {
@@ -230,8 +337,8 @@ async function runPart(file: MigrationFile, part: SqlPart, options: ApplyOptions
       throwIfAborted(options.signal);
       await runStatement(statement.text, options);
     } catch (err) {
-      if (client.getTransactionStatus?.() !== 'I') await client.query('ROLLBACK').catch(() => {});
-      throw toFailure(file, err, part, statement.start, options, progress);
+      if ((await transactionStatus(client)) !== 'I') await client.query('ROLLBACK').catch(() => {});
+      throw toFailure(file, err, part, statement.start, options, progress, statement);
     }
     if (tookEffect(client, statement.text)) progress.done += 1;
   }
@@ -261,7 +368,7 @@ async function runStatement(text: string, options: ApplyOptions): Promise<void> 
 }
 
 /** Runs `fn`; if SIGTERM/SIGINT arrives meanwhile, asks the server to cancel the statement. */
-export async function cancellable<T>(options: ApplyOptions, fn: () => Promise<T>): Promise<T> {
+export async function cancellable<T>(options: Pick<ApplyOptions, 'session' | 'connection' | 'signal'>, fn: () => Promise<T>): Promise<T> {
   const onAbort = () => void cancelRunningQuery(options.session, options.connection);
   options.signal.addEventListener('abort', onAbort, { once: true });
   try {
@@ -281,7 +388,7 @@ export interface Progress {
  * The failure to record and report for `err`, raised by text sent from `source` (the file or a part
  * of it, whose first line is the file's line `source.line`) starting at offset `base`.
  */
-export function toFailure(file: MigrationFile, err: unknown, source: Source, base: number, options: ApplyOptions, progress?: Progress): FileFailure {
+export function toFailure(file: MigrationFile, err: unknown, source: Source, base: number, options: ApplyOptions, progress?: Progress, statement?: Statement): FileFailure {
   const partial = (progress?.done ?? 0) > 0;
   const where = partial ? `\n${progress?.done} of ${progress?.statementCount} statements had taken effect before this one` : '';
   // The file changed on disk, or could not be read again, while it was applied.
@@ -289,12 +396,27 @@ export function toFailure(file: MigrationFile, err: unknown, source: Source, bas
   if (err instanceof MigratorError) return new FileFailure(`${err.message}${where}`, undefined, true, { cause: err, partial });
   const e = err as PgErrorLike;
   const interrupted = options.signal.aborted;
-  const report = describeQueryError(e, source.text, base, source, options.session.positionsInBytes);
+  const ours = ourFailure(file, err, options, statement);
+  if (ours && !interrupted) return new FileFailure(`${ours}${where}`, e.code, false, { cause: err, partial });
+  const report = describeQueryError(e, source.text, base, source, options.session.positionsInBytes, statement);
   if (e.code === '25001' && file.mode === 'no-transaction') {
     report.hint = 'the file already runs statement by statement; remove the BEGIN … COMMIT around this statement: it cannot run inside a transaction block';
   }
   const text = interrupted ? `interrupted by ${signalName(options)}: ${e.message}` : formatQueryError(file.name, report);
-  return new FileFailure(`${text}${where}`, e.code, interrupted, { cause: err, partial });
+  return new FileFailure(`${text}${where}`, e.code, interrupted, { cause: err, partial, ...(statement ? { statement } : {}) });
+}
+
+/** A failure of the SQL pgshift adds around a file (lock check, history row), said in its own words. */
+function ourFailure(file: MigrationFile, err: unknown, options: ApplyOptions, statement: Statement | undefined): string | undefined {
+  if (isLockLost(err)) return `${file.name}: ${LOCK_LOST_REASON}; the file was rolled back, so it did not run twice: remove the call that releases the lock`;
+  if (isDuplicateRow(err, options.table)) {
+    return `${file.name}: another runner applied it while this run was applying it too: the migration lock was bypassed; this run's transaction was rolled back, so the file ran once (check how two runners got past the lock: DISCARD ALL or pg_advisory_unlock_all() in a migration, or a pooler in transaction mode)`;
+  }
+  const code = (err as PgErrorLike).code;
+  if (code === '25006' && statement === undefined && file.mode === 'wrapped') {
+    return `${file.name}: its own BEGIN opens a READ ONLY transaction, in which its history row cannot be written; the file was rolled back: remove READ ONLY from its BEGIN (a migration writes)`;
+  }
+  return undefined;
 }
 
 function signalName(options: ApplyOptions): string {
@@ -326,10 +448,33 @@ function withLeftovers(f: FileFailure, indexes: string[]): FileFailure {
 async function leftoverIndexes(client: pg.Client, file: MigrationFile): Promise<string[]> {
   const invalid = await invalidIndexes(client);
   if (invalid.length === 0) return [];
-  const builds: string[] = [];
-  for (const part of file.parts()) for (const st of part.statements) if (CONCURRENTLY.test(st.text)) builds.push(st.text.toLowerCase());
-  return invalid.filter((qualified) => {
-    const bare = qualified.split('.').pop()!.replace(/^"|"$/g, '').toLowerCase();
-    return builds.some((text) => text.includes(bare));
-  });
+  const names: string[] = [];
+  for (const part of file.parts()) for (const st of part.statements) if (CONCURRENTLY.test(st.text)) names.push(...indexNamesIn(st.text));
+  if (names.length === 0) return [];
+  return invalidAmong(client, names);
+}
+
+/**
+ * The index names a CONCURRENTLY statement builds or rebuilds, as written (maybe schema-qualified,
+ * maybe quoted): `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name`, `REINDEX INDEX
+ * CONCURRENTLY name`. PostgreSQL resolves them (to_regclass, with the session's search_path), so a
+ * name is compared as the identifier it is, never as a substring of another.
+ */
+export function indexNamesIn(statement: string): string[] {
+  const m = /^\s*(?:create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?|reindex\s+(?:\([^)]*\)\s*)?index\s+concurrently\s+)((?:"(?:[^"]|"")+"|[^\s("]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[^\s("]+))?)/i.exec(statement);
+  return m ? [m[1]!.replace(/\s*\.\s*/, '.')] : [];
+}
+
+/** Of `names` (as written in SQL), the INVALID indexes, schema-qualified. */
+async function invalidAmong(client: pg.Client, names: string[]): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT DISTINCT format('%I.%I', n.nspname, c.relname) AS name
+       FROM unnest($1::text[]) AS w(name)
+       JOIN pg_class c ON c.oid = to_regclass(w.name)
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_index i ON i.indexrelid = c.oid
+      WHERE NOT i.indisvalid ORDER BY 1`,
+    [names],
+  );
+  return rows.map((r) => r.name);
 }

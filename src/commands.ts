@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep, throwIfAborted } from './abort.js';
-import { applyFiles, invalidIndexes, leftoverAdvice } from './apply.js';
+import { applyFiles, cancellable, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
 import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
@@ -11,7 +11,7 @@ import { ConfigError, ConnectError, LockTimeoutError, MigrationFailedError, Plan
 import { chooseHistory, findHistories, toolName, type Tool } from './detect.js';
 import { findToolHistory, readerFor, rejectUnclean } from './import.js';
 import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, recordImported, type EnsureOutcome, type HistoryTable } from './history.js';
-import { acquireLock, lockKey, releaseLock, withLock } from './lock.js';
+import { acquireLock, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
@@ -99,37 +99,47 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
  * `create`: a missing table is created without looking for other histories (import is the command
  * that carries one over).
  */
-async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[]) => Promise<T>, create = false): Promise<T> {
+async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[], lock: MigrationLock) => Promise<T>, create = false): Promise<T> {
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
-  const key = lockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table);
-  const lockOptions = { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() };
-  return withLock(session.client, key, lockOptions, async () => {
-    const taken: bigint[] = [];
+  const lock = migrationLock(ctx, ctx.config.schema, ctx.config.table);
+  return withLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: lock.key.toString() }, async () => {
+    const taken: MigrationLock[] = [];
     try {
-      const opened = await openHistory(session.client, t, create ? undefined : (missing) => historyInstead(ctx, session, missing, taken));
+      const whenMissing = create ? undefined : (missing: HistoryTable) => historyInstead(ctx, session, missing, taken);
+      // A read that waits for a lock on the table is bounded by LOCK_TIMEOUT and cancelled by SIGTERM.
+      const opened = await cancellable({ session, connection: ctx.config.connection, signal: ctx.signal }, () => openHistory(session.client, t, ctx.config.lockTimeoutMs, whenMissing)).catch((err: unknown) => {
+        throwIfAborted(ctx.signal);
+        throw err;
+      });
       logOpened(ctx, opened);
-      return await fn(opened.table, opened.rows);
+      if (opened.unnamed) ctx.log.warn({ event: 'history.unnamed_rows', table: opened.table.display, count: opened.unnamed }, `${opened.table.display} has ${opened.unnamed} row(s) without a filename; they name no file and are ignored (delete them to silence this)`);
+      throwIfAborted(ctx.signal);
+      return await fn(opened.table, opened.rows, lock);
     } finally {
-      for (const k of taken) await releaseLock(session.client, k).catch((err: unknown) => ctx.log.warn({ event: 'lock.release.failed', err }, 'could not release the migration lock; it ends with the session'));
+      for (const l of taken) await releaseLock(session.client, l).catch((err: unknown) => ctx.log.warn({ event: 'lock.release.failed', err }, 'could not release the migration lock; it ends with the session'));
     }
   });
 }
 
+function migrationLock(ctx: Context, schema: string, table: string): MigrationLock {
+  return { key: lockKey(schema, table), legacyKey: legacyLockKey(ctx.config.connection.database, schema, table) };
+}
+
 /**
  * The configured table does not exist: the history found elsewhere, or the configured table to
- * create (detect.ts decides). A table used instead is also locked under its own key, which is the
- * one a runner naming it in MIGRATIONS_SCHEMA takes: two runners never apply into it at once.
+ * create (detect.ts decides). A table used instead is also locked under its own keys, which are the
+ * ones a runner naming it in MIGRATIONS_SCHEMA takes: two runners never apply into it at once.
  */
-async function historyInstead(ctx: Context, session: Session, t: HistoryTable, taken: bigint[]): Promise<HistoryTable> {
+async function historyInstead(ctx: Context, session: Session, t: HistoryTable, taken: MigrationLock[]): Promise<HistoryTable> {
   const choice = chooseHistory(await findHistories(session.client), { display: t.display, history: ctx.config.history });
   if (choice.action === 'create') {
     for (const w of choice.warnings) ctx.log.warn({ event: 'history.new' }, w);
     return t;
   }
   const { schema, table } = choice.found;
-  const key = lockKey(ctx.config.connection.database, schema, table);
-  await acquireLock(session.client, key, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: key.toString() });
-  taken.push(key);
+  const lock = migrationLock(ctx, schema, table);
+  await acquireLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: lock.key.toString() });
+  taken.push(lock);
   return historyTable(session.client, schema, table);
 }
 
@@ -194,14 +204,14 @@ async function up(ctx: Context): Promise<Outcome> {
   const run = abandonable(ctx);
   const folder: { files?: Promise<MigrationFile[]> } = {};
   const applying = withSession(run.ctx, (session) =>
-    withMigrationLock(run.ctx, session, async (t, rows) => {
+    withMigrationLock(run.ctx, session, async (t, rows, lock) => {
       const files = await folder.files!;
       const plan = await enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
       checkNotApplied(ctx, files, plan);
       logWarnings(ctx, plan);
       if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
       rejectIfProblems(ctx, plan);
-      return applyPlan(ctx, session, t, plan);
+      return applyPlan(ctx, session, t, plan, lock);
     }),
   );
   // Started once the connection attempt is under way: the server's fork and the login overlap with it.
@@ -234,7 +244,7 @@ function checkNotApplied(ctx: Context, files: MigrationFile[], plan: Plan): void
   for (const w of warnings) ctx.log.warn({ event: 'source.warning' }, w);
 }
 
-async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: Plan): Promise<Outcome> {
+async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: Plan, lock: MigrationLock): Promise<Outcome> {
   const before = plan.applied.length;
   if (plan.toApply.length) ctx.log.info({ event: 'run.start', pending: plan.toApply.length }, 'applying pending migrations');
   let results: ApplyResult[] = [];
@@ -249,6 +259,7 @@ async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: 
       runner: applicationName(ctx.config.hostname),
       lockTimeoutSet: ctx.config.migrationLockTimeoutMs !== undefined,
       lockRetries: ctx.config.migrationLockRetries,
+      lock,
     });
   } catch (err) {
     if (err instanceof MigrationFailedError) {

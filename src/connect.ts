@@ -59,6 +59,19 @@ export function sessionSetupSql(config: Pick<Config, 'migrationLockTimeoutMs'>):
   return sets.join(';\n');
 }
 
+/**
+ * SQL that gives the next file the session the run started with, after each file: the role that logged
+ * in (a file's SET ROLE or SET SESSION AUTHORIZATION would otherwise run the next files as, and make
+ * their objects owned by, another role), settings and session characteristics (RESET ALL, which
+ * leaves the role alone), temporary tables (which would shadow real ones), prepared statements,
+ * cursors, LISTEN, sequence caches; then the session's own SETs again. Every statement here can run
+ * inside a transaction block, since it travels in the same query as the file. Never DISCARD ALL: it
+ * would also release the advisory lock.
+ */
+export function sessionResetSql(setup: string): string {
+  return ['SET SESSION AUTHORIZATION DEFAULT', 'RESET ROLE', 'RESET ALL', 'DEALLOCATE ALL', 'CLOSE ALL', 'UNLISTEN *', 'DISCARD TEMP', 'DISCARD SEQUENCES', setup].join(';\n');
+}
+
 export function applicationName(hostname: string): string {
   // NAMEDATALEN: the server truncates application_name to 63 bytes.
   return `pgshift@${hostname}`.slice(0, 63);
@@ -183,7 +196,7 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
       `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding`,
     )) as unknown as pg.QueryResult[];
     const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string };
-    const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', resetSql: `RESET ALL;\n${setup}`, lost: () => lost };
+    const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', resetSql: sessionResetSql(setup), lost: () => lost };
     // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
     if ((client as unknown as { processID: number | null }).processID !== row.pid) await requireSessionPooling(session, config, open, log);
     watchSession(session, open, busySince, log);

@@ -76,10 +76,14 @@ export class MigrationFailedError extends MigratorError {
     message: string,
     readonly applied: ApplyResult[],
     readonly failed: ApplyResult,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; recorded?: boolean },
   ) {
     super(message, options);
+    this.recorded = options?.recorded ?? true;
   }
+
+  /** Whether the failure row was written (a read-only server or a lost session can prevent it). */
+  readonly recorded: boolean;
 }
 
 /** SIGTERM or SIGINT arrived; the running statement was cancelled and rolled back. */

@@ -3,7 +3,8 @@
 // batch (one round trip per file), where they are quoted by the driver's escapeLiteral.
 import type pg from 'pg';
 import { classify, importCommand, toolName } from './detect.js';
-import { ConfigError, PlanRejectedError } from './errors.js';
+import { ConfigError, LockTimeoutError, PlanRejectedError } from './errors.js';
+import { transactionStatus } from './query-state.js';
 import type { HistoryRow, MigrationFile } from './types.js';
 
 export interface HistoryTable {
@@ -42,28 +43,58 @@ export type WhenMissing = (t: HistoryTable) => Promise<HistoryTable>;
 
 const createIt: WhenMissing = async (t) => t;
 
-/** Creates the table, or adopts an existing one (adding only missing columns). Call under the lock. */
-export async function ensureHistoryTable(client: pg.Client, t: HistoryTable, whenMissing: WhenMissing = createIt): Promise<EnsureOutcome & { table: HistoryTable }> {
+/**
+ * Creates the table, or adopts an existing one (adding only missing columns). Call under the lock. The
+ * DDL waits at most `waitMs` for a lock on the schema or table.
+ */
+export async function ensureHistoryTable(client: pg.Client, t: HistoryTable, waitMs = 0, whenMissing: WhenMissing = createIt): Promise<EnsureOutcome & { table: HistoryTable }> {
   const found = await describeTable(client, t);
   if (!found.columns) {
     const chosen = await whenMissing(t);
-    if (chosen !== t) return ensureHistoryTable(client, chosen);
-    try {
-      if (!found.schemaExists) await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(t.schema)}`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t.sql} (\n  ${COLUMNS.map(([n, d]) => `${n} ${d}`).join(',\n  ')}\n)`);
-    } catch (err) {
-      throw (err as { code?: string }).code === '42501' ? cannotCreate(t, err as Error) : err;
-    }
+    if (chosen !== t) return ensureHistoryTable(client, chosen, waitMs);
+    await createTable(client, t, found.schemaExists, waitMs);
     return { status: 'created', table: t };
   }
   const columns = found.columns;
   if (!columns.includes('filename')) throw notHistory(t, columns);
   const missing = COLUMNS.filter(([name]) => !columns.includes(name));
-  for (const [name, definition] of missing) {
-    const def = definition.replace(' UNIQUE', '').replace(' PRIMARY KEY', '');
-    await client.query(`ALTER TABLE ${t.sql} ADD COLUMN IF NOT EXISTS ${name} ${def}`);
+  if (missing.length) {
+    const adds = missing.map(([name, definition]) => `ADD COLUMN IF NOT EXISTS ${name} ${definition.replace(' UNIQUE', '').replace(' PRIMARY KEY', '')}`);
+    await inTransaction(client, waitMs, [`ALTER TABLE ${t.sql} ${adds.join(', ')}`]);
   }
   return missing.length ? { status: 'adopted', addedColumns: missing.map(([n]) => n), table: t } : { status: 'exists', table: t };
+}
+
+/**
+ * CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent CREATE SCHEMA of the same name (two apps
+ * sharing the history schema, each under its own lock): the loser gets a unique violation or
+ * "already exists". The schema is then there, so the creation is tried once more.
+ */
+async function createTable(client: pg.Client, t: HistoryTable, schemaExists: boolean, waitMs: number): Promise<void> {
+  const ddl = [`CREATE TABLE IF NOT EXISTS ${t.sql} (\n  ${COLUMNS.map(([n, d]) => `${n} ${d}`).join(',\n  ')}\n)`];
+  if (!schemaExists) ddl.unshift(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(t.schema)}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await inTransaction(client, waitMs, ddl);
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === '42501') throw cannotCreate(t, err as Error);
+      if ((code === '23505' || code === '42P06' || code === '42P07') && attempt === 1) continue;
+      throw err;
+    }
+  }
+}
+
+/** `statements` in one transaction whose lock waits end after `waitMs` (0: the session's setting). */
+async function inTransaction(client: pg.Client, waitMs: number, statements: string[]): Promise<unknown> {
+  const bound = waitMs > 0 ? `SET LOCAL lock_timeout = ${Math.round(waitMs)};\n` : '';
+  try {
+    return await client.query(`BEGIN;\n${bound}${statements.join(';\n')};\nCOMMIT`);
+  } catch (err) {
+    if ((await transactionStatus(client)) !== 'I') await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
 }
 
 /** A least-privilege role without CREATE where the history table goes: a configuration problem (exit 3). */
@@ -79,14 +110,59 @@ function cannotCreate(t: HistoryTable, err: Error): ConfigError {
  * may not be seen) is it created or adopted (ensureHistoryTable) and read again. The failed read
  * leaves an ERROR line in the server's log on a database's first run.
  */
-export async function openHistory(client: pg.Client, t: HistoryTable, whenMissing?: WhenMissing): Promise<EnsureOutcome & { table: HistoryTable; rows: HistoryRow[] }> {
+export async function openHistory(client: pg.Client, t: HistoryTable, waitMs = 0, whenMissing?: WhenMissing): Promise<EnsureOutcome & HistoryRead & { table: HistoryTable }> {
   try {
-    return { status: 'exists', table: t, rows: await readHistory(client, t) };
+    return { status: 'exists', table: t, ...(await readBounded(client, t, waitMs)) };
   } catch (err) {
-    if (!NOT_THERE_YET.has((err as { code?: string }).code ?? '')) throw err;
+    if (!NOT_THERE_YET.has((err as { code?: string }).code ?? '')) throw await historyError(client, t, err, waitMs);
   }
-  const ensured = await ensureHistoryTable(client, t, whenMissing);
-  return { ...ensured, rows: await readHistory(client, ensured.table) };
+  try {
+    const ensured = await ensureHistoryTable(client, t, waitMs, whenMissing);
+    return { ...ensured, ...(await readBounded(client, ensured.table, waitMs)) };
+  } catch (err) {
+    throw await historyError(client, t, err, waitMs);
+  }
+}
+
+export interface HistoryRead {
+  rows: HistoryRow[];
+  /** Rows with no filename (a hand-edited or foreign table): ignored, since they name no file. */
+  unnamed: number;
+}
+
+/** The read in a transaction whose lock wait ends after `waitMs` (another session may hold the table). */
+async function readBounded(client: pg.Client, t: HistoryTable, waitMs: number): Promise<HistoryRead> {
+  const results = (await inTransaction(client, waitMs, [historyQuery(t)])) as Array<{ rows: Array<{ history: string | null }> }>;
+  return parseHistory(results.find((r) => r.rows?.[0] && 'history' in r.rows[0])?.rows[0]?.history ?? null);
+}
+
+/** What a person can act on, for errors of the history table's read or creation. */
+async function historyError(client: pg.Client, t: HistoryTable, err: unknown, waitMs: number): Promise<unknown> {
+  const code = (err as { code?: string }).code;
+  if (code === '42501') {
+    return new ConfigError([
+      `MIGRATIONS_SCHEMA/MIGRATIONS_TABLE: the role may not use the history table ${t.display} (${(err as Error).message}); GRANT USAGE ON SCHEMA ${t.schema} and SELECT, INSERT, DELETE ON ${t.display} to it, or point MIGRATIONS_SCHEMA at a schema it owns`,
+    ]);
+  }
+  if (code === '55P03') {
+    const holders = await tableLockHolders(client, t).catch(() => '');
+    return new LockTimeoutError(
+      `the history table ${t.display} stayed locked by another session for longer than ${Math.round(waitMs / 1000)}s (LOCK_TIMEOUT)${holders ? `: ${holders}` : ''}; nothing was applied. Retry later, or end that session`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+/** Sessions holding a lock on the history table, for the lock-timeout message. */
+async function tableLockHolders(client: pg.Client, t: HistoryTable): Promise<string> {
+  const { rows } = await client.query<{ who: string }>(
+    `SELECT format('pid %s (%s, application_name %s)', l.pid, l.mode, coalesce(nullif(a.application_name, ''), 'none')) AS who
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.relation = to_regclass($1) AND l.granted AND l.pid <> pg_backend_pid()`,
+    [t.sql],
+  );
+  return rows.map((r) => r.who).join('; ');
 }
 
 /**
@@ -97,7 +173,7 @@ export async function openHistory(client: pg.Client, t: HistoryTable, whenMissin
 const NOT_THERE_YET = new Set(['3F000', '42P01', '42703', '42501']);
 
 /** One history row as readHistory's query sends it: [id, filename, applied_at, checksum, execution_time_ms, success, error_message]. */
-type RawRow = [number | null, string, string | null, string | null, number | null, boolean, string | null];
+type RawRow = [number | null, string | null, string | null, string | null, number | null, boolean, string | null];
 
 /**
  * All rows, oldest first. `columns` are the table's columns when it may be an older table not yet
@@ -106,6 +182,11 @@ type RawRow = [number | null, string, string | null, string | null, number | nul
  * of seven fields take through the driver's row parser (docs/PERFORMANCE.md).
  */
 export async function readHistory(client: pg.Client, t: HistoryTable, columns?: string[]): Promise<HistoryRow[]> {
+  const { rows } = await client.query<{ history: string | null }>(historyQuery(t, columns));
+  return parseHistory(rows[0]?.history ?? null).rows;
+}
+
+function historyQuery(t: HistoryTable, columns?: string[]): string {
   const has = (c: string) => !columns || columns.includes(c);
   const pick = (c: string, expr: string, missing: string) => (has(c) ? expr : missing);
   const fields = [
@@ -117,19 +198,18 @@ export async function readHistory(client: pg.Client, t: HistoryTable, columns?: 
     pick('success', 'success', 'true'),
     pick('error_message', 'error_message', 'NULL::text'),
   ];
-  const { rows } = await client.query<{ history: string | null }>(
-    `SELECT json_agg(json_build_array(${fields.join(', ')}) ORDER BY ${has('id') ? 'id' : 'filename'})::text AS history FROM ${t.sql}`,
-  );
-  const raw = JSON.parse(rows[0]?.history ?? '[]') as RawRow[];
-  return raw.map(([id, filename, appliedAt, checksum, executionTimeMs, success, errorMessage], i) => ({
-    id: id ?? i + 1,
-    filename,
-    appliedAt: appliedAt ?? '',
-    checksum,
-    executionTimeMs,
-    success,
-    errorMessage,
-  }));
+  return `SELECT json_agg(json_build_array(${fields.join(', ')}) ORDER BY ${has('id') ? 'id' : 'filename'})::text AS history FROM ${t.sql}`;
+}
+
+function parseHistory(text: string | null): HistoryRead {
+  const raw = JSON.parse(text ?? '[]') as RawRow[];
+  const rows: HistoryRow[] = [];
+  let unnamed = 0;
+  for (const [i, [id, filename, appliedAt, checksum, executionTimeMs, success, errorMessage]] of raw.entries()) {
+    if (filename === null) unnamed += 1;
+    else rows.push({ id: id ?? i + 1, filename, appliedAt: appliedAt ?? '', checksum, executionTimeMs, success, errorMessage });
+  }
+  return { rows, unnamed };
 }
 
 /** The table's columns, or undefined when it does not exist yet (status, plan, validate, await read without creating it). */
@@ -166,43 +246,77 @@ function notHistory(t: HistoryTable, columns: string[]): PlanRejectedError {
 /**
  * SQL that records `file` as applied, for the migration's own transaction batch. The execution time
  * is measured by the server: from the batch's arrival (statement_timestamp) to this statement.
+ * Only an earlier failed attempt's row is replaced: a success row already there means another runner
+ * applied the file meanwhile (the lock was bypassed), and the INSERT then trips the filename's UNIQUE
+ * constraint, so this transaction — the file's second run — rolls back instead of hiding it.
+ * The row is written as the role that logged in, whatever role the file switched to.
  */
 export function appliedRowSql(client: pg.Client, t: HistoryTable, file: MigrationFile): string {
   const name = client.escapeLiteral(file.name);
   return [
-    `DELETE FROM ${t.sql} WHERE filename = ${name}`,
+    AS_LOGIN_ROLE_LOCAL,
+    `DELETE FROM ${t.sql} WHERE filename = ${name} AND NOT success`,
     `INSERT INTO ${t.sql} (filename, checksum, execution_time_ms, success, error_message) VALUES (${name}, ${client.escapeLiteral(file.checksum)}, (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int, true, NULL)`,
   ].join(';\n');
 }
 
-/** Replaces the file's row in its own short transaction (failure, start marker, or finish). */
-async function writeRow(client: pg.Client, t: HistoryTable, name: string, checksum: string, ms: number | null, success: boolean, message: string | null): Promise<void> {
-  await client.query('BEGIN');
+/** Inside a transaction: back to the role that logged in until it ends (a file may have SET ROLE). */
+const AS_LOGIN_ROLE_LOCAL = 'SET LOCAL SESSION AUTHORIZATION DEFAULT;\nSET LOCAL ROLE NONE';
+
+/** Whether the history's UNIQUE filename constraint refused a second success row (see appliedRowSql). */
+export function isDuplicateRow(err: unknown, t: HistoryTable): boolean {
+  const e = err as { code?: string; table?: string; schema?: string };
+  return e?.code === '23505' && e.table === t.table && (e.schema === undefined || e.schema === t.schema);
+}
+
+/**
+ * Whether `file` has a success row with its checksum: after an error whose moment is unknown (a cancel
+ * or a lost reply around COMMIT), this is what the database says committed.
+ */
+export async function isRecordedApplied(client: pg.Client, t: HistoryTable, file: MigrationFile): Promise<boolean> {
+  const { rows } = await client.query<{ applied: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${t.sql} WHERE filename = $1 AND success AND checksum = $2) AS applied`, [file.name, file.checksum]);
+  return rows[0]?.applied === true;
+}
+
+/**
+ * Writes the file's failure, start-marker or finish row in its own short transaction, read-write and
+ * as the role that logged in (the file may have switched role or made the session read-only). A
+ * failed or unfinished row is replaced; a success row never is: `success` false leaves it alone and
+ * reports that the file is in fact applied; `success` true trips the UNIQUE constraint.
+ */
+async function writeRow(client: pg.Client, t: HistoryTable, name: string, checksum: string, ms: number | null, success: boolean, message: string | null): Promise<'written' | 'alreadyApplied'> {
+  await client.query(`BEGIN READ WRITE;\n${AS_LOGIN_ROLE_LOCAL}`);
   try {
-    await client.query(`DELETE FROM ${t.sql} WHERE filename = $1`, [name]);
-    await client.query(`INSERT INTO ${t.sql} (filename, checksum, execution_time_ms, success, error_message) VALUES ($1, $2, $3, $4, $5)`, [name, checksum, ms, success, message]);
+    await client.query(`DELETE FROM ${t.sql} WHERE filename = $1 AND NOT success`, [name]);
+    const { rowCount } = await client.query(
+      `INSERT INTO ${t.sql} (filename, checksum, execution_time_ms, success, error_message)
+       SELECT $1::text, $2::text, $3::int, $4::boolean, $5::text WHERE $4::boolean OR NOT EXISTS (SELECT 1 FROM ${t.sql} WHERE filename = $1::text AND success)`,
+      [name, checksum, ms, success, message],
+    );
     await client.query('COMMIT');
+    return rowCount === 1 ? 'written' : 'alreadyApplied';
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   }
 }
 
-export function recordFailure(client: pg.Client, t: HistoryTable, file: MigrationFile, message: string, ms: number): Promise<void> {
+/** Records a failed attempt; 'alreadyApplied' when the file's success row is there (it committed after all). */
+export function recordFailure(client: pg.Client, t: HistoryTable, file: MigrationFile, message: string, ms: number): Promise<'written' | 'alreadyApplied'> {
   return writeRow(client, t, file.name, file.checksum, Math.round(ms), false, message);
 }
 
-export function recordApplied(client: pg.Client, t: HistoryTable, file: MigrationFile, ms: number | null): Promise<void> {
-  return writeRow(client, t, file.name, file.checksum, ms === null ? null : Math.round(ms), true, null);
+export async function recordApplied(client: pg.Client, t: HistoryTable, file: MigrationFile, ms: number | null): Promise<void> {
+  await writeRow(client, t, file.name, file.checksum, ms === null ? null : Math.round(ms), true, null);
 }
 
 /** A no-transaction file that stopped partway: some statements took effect. Refused until repaired. */
-export function recordUnfinished(client: pg.Client, t: HistoryTable, file: MigrationFile, message: string, ms: number): Promise<void> {
+export function recordUnfinished(client: pg.Client, t: HistoryTable, file: MigrationFile, message: string, ms: number): Promise<'written' | 'alreadyApplied'> {
   return writeRow(client, t, file.name, file.checksum, Math.round(ms), false, `${UNFINISHED_PREFIX}stopped partway; ${message}`);
 }
 
-/** Marks a no-transaction file as started, before its first statement runs. */
-export function markStarted(client: pg.Client, t: HistoryTable, file: MigrationFile, by: string): Promise<void> {
+/** Marks a no-transaction file as started, before its first statement runs; 'alreadyApplied' when another runner applied it. */
+export function markStarted(client: pg.Client, t: HistoryTable, file: MigrationFile, by: string): Promise<'written' | 'alreadyApplied'> {
   const note = `${UNFINISHED_PREFIX}no-transaction file started at ${new Date().toISOString()} by ${by} and did not finish`;
   return writeRow(client, t, file.name, file.checksum, null, false, note);
 }

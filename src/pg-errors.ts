@@ -108,6 +108,13 @@ export interface QueryErrorReport {
   position: SourcePosition | undefined;
   /** The offending line of the file with a caret under the column. */
   excerpt: string | undefined;
+  /** PostgreSQL's CONTEXT: where inside a function or DO block, innermost first. */
+  context: string | undefined;
+  /**
+   * The file's statement that failed, when the server gave no position (a run-time error): its line
+   * and its first line as written.
+   */
+  statement: { line: number; firstLine: string } | undefined;
 }
 
 /**
@@ -116,7 +123,14 @@ export interface QueryErrorReport {
  * 0 for a wrapped file, minus the length of our own ASCII prefix (`BEGIN;\n`) for a transaction-mode
  * file, and the statement's start for a no-transaction statement.
  */
-export function describeQueryError(err: PgErrorLike, source: string, sentStart: number, part: PartOrigin = { line: 1, lead: '' }, positionsInBytes = false): QueryErrorReport {
+export function describeQueryError(
+  err: PgErrorLike,
+  source: string,
+  sentStart: number,
+  part: PartOrigin = { line: 1, lead: '' },
+  positionsInBytes = false,
+  statement?: { line: number; text: string },
+): QueryErrorReport {
   const local = errorPosition(err, source, sentStart, positionsInBytes);
   return {
     code: err.code,
@@ -125,6 +139,8 @@ export function describeQueryError(err: PgErrorLike, source: string, sentStart: 
     hint: err.hint ?? hintFor(err.code),
     position: local && { line: local.line + part.line - 1, column: local.column },
     excerpt: local ? excerptAt(source, local, part) : undefined,
+    context: err.where || undefined,
+    statement: !local && statement ? { line: statement.line, firstLine: statement.text.split('\n', 1)[0]! } : undefined,
   };
 }
 
@@ -190,10 +206,12 @@ function excerptAt(source: string, pos: SourcePosition, part: PartOrigin): strin
 
 /** The full report as people read it: `file:line:column: ERROR 42P01: message`, then the rest. */
 export function formatQueryError(file: string, r: QueryErrorReport): string {
-  const where = r.position ? `${file}:${r.position.line}:${r.position.column}` : file;
+  const where = r.position ? `${file}:${r.position.line}:${r.position.column}` : r.statement ? `${file}:${r.statement.line}` : file;
   const lines = [`${where}: ERROR${r.code ? ` ${r.code}` : ''}: ${r.message}`];
   if (r.detail) lines.push(`DETAIL: ${r.detail}`);
   if (r.hint) lines.push(`HINT: ${r.hint}`);
+  if (r.context) lines.push(...r.context.split('\n').map((l) => `CONTEXT: ${l}`));
   if (r.excerpt) lines.push(r.excerpt);
+  else if (r.statement) lines.push(`${r.statement.line} | ${r.statement.firstLine}`);
   return lines.join('\n');
 }

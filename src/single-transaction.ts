@@ -3,9 +3,10 @@
 // its history row and the session reset as one batch), BEGIN before the first and COMMIT after the last.
 // A file that cannot run inside a transaction is refused before anything runs.
 import { sleep, throwIfAborted } from './abort.js';
-import { cancellable, fail, FileFailure, lockRetryDelay, NO_TEXT, sendParts, toFailure, type ApplyOptions } from './apply.js';
+import { cancellable, committedAnyway, fail, FileFailure, lockRetryDelay, NO_TEXT, sendParts, toFailure, type ApplyOptions } from './apply.js';
 import { PlanRejectedError } from './errors.js';
 import { appliedRowSql } from './history.js';
+import { lockHeldCheckSql } from './lock.js';
 import type { Logger } from './logger.js';
 import type { ApplyResult, MigrationFile } from './types.js';
 
@@ -69,7 +70,7 @@ async function runGroup(files: MigrationFile[], options: ApplyOptions): Promise<
       log.info({ event: 'migration.start', mode: file.mode, checksum: file.checksum }, 'applying migration');
       await sendParts(file, options, {
         before: '',
-        after: `${appliedRowSql(client, options.table, file)};\n${options.session.resetSql}`,
+        after: `${lockHeldCheckSql(options.lock)};\n${appliedRowSql(client, options.table, file)};\n${options.session.resetSql}`,
         // Inside the group a wrapper's own BEGIN would only warn, and its COMMIT would end the group.
         blank: file.mode === 'wrapped' ? [0, file.statementCount - 1] : [],
       });
@@ -84,14 +85,21 @@ async function runGroup(files: MigrationFile[], options: ApplyOptions): Promise<
   return results;
 }
 
-/** COMMIT can still fail (a deferred constraint); the last file is blamed and everything is rolled back. */
+/**
+ * COMMIT can still fail (a deferred constraint): the last file is blamed and everything is rolled
+ * back. An error reported around COMMIT (a cancel held while it flushed) may still follow a commit:
+ * the database then shows the last file's row, and the group is applied.
+ */
 async function commit(files: MigrationFile[], results: ApplyResult[], options: ApplyOptions): Promise<void> {
   const last = files[files.length - 1]!;
   const started = performance.now();
   try {
     await cancellable(options, () => options.session.client.query('COMMIT'));
   } catch (err) {
-    await options.session.client.query('ROLLBACK').catch(() => {});
+    if (await committedAnyway(last, options)) {
+      options.log.warn({ event: 'group.committed', err: { message: (err as Error).message } }, 'an error came after the transaction had committed: every file in it is applied and recorded');
+      return;
+    }
     throw await groupFailure(last, err, performance.now() - started, results.length - 1, options, options.log.child({ file: last.name }));
   }
 }

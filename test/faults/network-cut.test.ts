@@ -41,7 +41,7 @@ describe('a connection that stops forwarding, open connections only (userspace p
       const env = { DATABASE_URL: proxy.urlFor(db.url), MIGRATIONS_DIR: dir, LOCK_TIMEOUT: '5m' };
       const holder = await db.connect();
       holder.on('error', () => {});
-      await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(db.name, 'public', 'schema_migrations').toString()]);
+      await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('public', 'schema_migrations').toString()]);
       const child = spawnCli([], env);
       const done = collect(child, { timeoutMs: 180_000 });
       const backend = await waitFor('the runner to connect', async () => (await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'pgshift@%'`))[0]?.pid);

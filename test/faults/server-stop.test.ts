@@ -86,7 +86,7 @@ describe('the server stops at other moments', () => {
     const { lockKey } = await import('../../src/lock.js');
     const holder = await db.connect();
     holder.on('error', () => {});
-    await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(db.name, 'public', 'schema_migrations').toString()]);
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('public', 'schema_migrations').toString()]);
     const child = spawnCli([], env);
     const done = collect(child);
     await waitFor('lock.wait', async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'pgshift@%'`)).length > 0);

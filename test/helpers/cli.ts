@@ -21,7 +21,7 @@ export interface CliOptions {
   /** Node binary to run the CLI with. @default process.execPath */
   node?: string;
   cwd?: string;
-  /** Kill the child after this long (a hung CLI fails the test instead of the suite). @default 60000 */
+  /** Kill the child after this long (a hung CLI fails the test with its output; below the test timeout). @default 180000 */
   timeoutMs?: number;
 }
 
@@ -46,7 +46,7 @@ export function collect(child: ChildProcess, options: CliOptions = {}): Promise<
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000);
   return new Promise((resolvePromise, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -79,7 +79,7 @@ export async function writeMigrations(files: Record<string, string | Buffer>): P
 }
 
 /** Resolves when `predicate` holds for the child's combined output so far. */
-export function waitForOutput(child: ChildProcess, predicate: (out: string) => boolean, timeoutMs = 30_000): Promise<string> {
+export function waitForOutput(child: ChildProcess, predicate: (out: string) => boolean, timeoutMs = 120_000): Promise<string> {
   let out = '';
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`output never matched; got:\n${out}`)), timeoutMs);
@@ -93,4 +93,17 @@ export function waitForOutput(child: ChildProcess, predicate: (out: string) => b
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
   });
+}
+
+/**
+ * Milliseconds between two logged events by the run's own clock (pino's `time`): what the program
+ * waited, without the process start-up a busy machine stretches.
+ */
+export function loggedSpanMs(events: Array<Record<string, unknown>>, from: string, to: string): number {
+  const at = (name: string) => {
+    const e = events.find((x) => x.event === name);
+    if (!e) throw new Error(`no ${name} event in the log`);
+    return Date.parse(String(e.time));
+  };
+  return at(to) - at(from);
 }

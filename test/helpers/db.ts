@@ -51,3 +51,16 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
     await client.end();
   }
 }
+
+/**
+ * Resolves once a session on this database matches `where` (SQL over pg_stat_activity), e.g. a
+ * runner sleeping in its statement: tests act on what the server is doing, not on a guessed delay.
+ * No deadline of its own: the test's timeout bounds it.
+ */
+export async function untilActivity(db: TestDatabase, where: string): Promise<void> {
+  for (;;) {
+    const rows = await db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND (${where})`);
+    if (rows.length > 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { collect, jsonLines, runCli, spawnCli, writeMigrations } from '../helpers/cli.js';
+import { collect, jsonLines, runCli, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
 import { createDatabase, type TestDatabase } from '../helpers/db.js';
 
 let db: TestDatabase;
@@ -32,13 +32,17 @@ describe('validate', () => {
 describe('create', () => {
   it('writes <UTC timestamp>_<slug>.sql from a template that explains the directive, and never overwrites', async () => {
     const dir = await writeMigrations({});
+    const before = Math.floor(Date.now() / 1000) * 1000;
     const r = await runCli(['create', 'Add User Preferences!', '--json'], { MIGRATIONS_DIR: dir });
+    const after = Date.now();
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const doc = JSON.parse(r.stdout) as { file: string };
     expect(doc.file).toMatch(/^\d{14}_add_user_preferences\.sql$/);
-    const stamp = doc.file.slice(0, 14);
-    const now = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-    expect(Math.abs(Number(now) - Number(stamp))).toBeLessThan(100);
+    // The stamp is the UTC time of the run: between its start and end, whatever the clock's minute.
+    const [, y, mo, d, h, mi, s] = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)/.exec(doc.file)!.map(Number);
+    const stamp = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+    expect(stamp).toBeGreaterThanOrEqual(before);
+    expect(stamp).toBeLessThanOrEqual(after);
     const text = await readFile(join(dir, doc.file), 'utf8');
     expect(text).toContain('-- pgshift:no-transaction');
     expect(await readdir(dir)).toEqual([doc.file]);
@@ -101,10 +105,10 @@ describe('wait and await', () => {
 
   it('await waits until another runner applied every file, then exits 0', async () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': 'CREATE TABLE b (id int);' });
-    const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, AWAIT_TIMEOUT: '30s' };
+    const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, AWAIT_TIMEOUT: '5m' };
     const waiter = spawnCli(['await'], env);
     const waited = collect(waiter);
-    await new Promise((r) => setTimeout(r, 2500));
+    await waitForOutput(waiter, (o) => o.includes('"event":"await.waiting"'));
     expect(waiter.exitCode).toBeNull();
     expect((await runCli([], env)).code).toBe(0);
     const r = await waited;

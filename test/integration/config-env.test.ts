@@ -29,7 +29,6 @@ describe('malformed values: exit 3 naming the variable, not the value, without c
     expect(refusal(r)).toContain(`${name}: ${why}`);
     expect(r.stdout + r.stderr).not.toContain(value);
     expect(jsonLines(r.stdout).some((e) => e.event === 'config' || e.event === 'db.wait')).toBe(false);
-    expect(r.durationMs).toBeLessThan(5000);
   });
 
   it('a port in DATABASE_URL: `?port=` out of range, or a port the URL syntax rejects', async () => {

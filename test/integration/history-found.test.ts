@@ -72,7 +72,7 @@ describe("the earlier script's kb.schema_migrations", () => {
     await earlierScriptApplied();
     const holder = await db.connect();
     try {
-      await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(db.name, 'kb', 'schema_migrations').toString()]);
+      await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('kb', 'schema_migrations').toString()]);
       const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOCK_TIMEOUT: '1s' });
       expect(r.code, r.stdout).toBe(5);
       expect(await values()).toEqual([1, 2, 3]);

@@ -5,7 +5,7 @@ import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, jsonLines, ROOT, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
-import type { TestDatabase } from '../helpers/db.js';
+import { untilActivity, type TestDatabase } from '../helpers/db.js';
 import { databasePerTest, runCliCheckingSecrets } from '../helpers/suite.js';
 
 const { run, keep } = runCliCheckingSecrets();
@@ -169,7 +169,7 @@ describe('concurrency', () => {
     const { lockKey } = await import('../../src/lock.js');
     const holder = await db.connect();
     await holder.query(`SET application_name = 'held-by-test'`);
-    await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(db.name, 'public', 'schema_migrations').toString()]);
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('public', 'schema_migrations').toString()]);
     try {
       const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOCK_TIMEOUT: '2s' });
       expect(r.code).toBe(5);
@@ -187,7 +187,7 @@ describe('concurrency', () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
     const { lockKey } = await import('../../src/lock.js');
     const holder = await db.connect();
-    await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey(db.name, 'public', 'schema_migrations').toString()]);
+    await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('public', 'schema_migrations').toString()]);
     try {
       const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, MIGRATIONS_TABLE: 'other_history', LOCK_TIMEOUT: '2s' });
       expect(r.code).toBe(0);
@@ -199,22 +199,21 @@ describe('concurrency', () => {
 
 describe('signals', () => {
   it('SIGTERM during a migration cancels it on the server, records nothing applied, releases the lock, exits 143', async () => {
-    const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_slow.sql': 'CREATE TABLE slow (id int);\nSELECT pg_sleep(30);' });
+    const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_slow.sql': 'CREATE TABLE slow (id int);\nSELECT pg_sleep(600);' });
     const child = spawnCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir });
     const done = collect(child);
     await waitForOutput(child, (o) => o.includes('"file":"0002_slow.sql"') && o.includes('migration.start'));
-    await new Promise((r) => setTimeout(r, 300));
-    const sent = Date.now();
+    await untilActivity(db, "wait_event = 'PgSleep'");
     child.kill('SIGTERM');
+    // A ten-minute sleep: only a cancel on the server lets the run end (collect kills it after 3 min).
     const r = keep(await done);
     expect(r.code).toBe(143);
-    expect(Date.now() - sent).toBeLessThan(5000);
     expect(await db.query(`SELECT to_regclass('public.slow') AS t`)).toEqual([{ t: null }]);
     const rows = await history();
     expect(rows).toMatchObject([{ filename: '0001_a.sql', success: true }, { filename: '0002_slow.sql', success: false }]);
     expect(rows[1]?.error_message).toContain('interrupted by SIGTERM');
     // Only this test's database: other test files run in parallel on the same server.
     expect(await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).toEqual([{ n: 0 }]);
-    expect(await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`)).toEqual([{ n: 0 }]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()`)).toEqual([{ n: 0 }]);
   });
 });

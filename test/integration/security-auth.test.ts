@@ -63,7 +63,6 @@ describe('SCRAM-SHA-256', () => {
       const url = `${proxy.urlFor(urlAs(role, 'not-the-password'))}?sslmode=disable`;
       const r = await runCli([], { DATABASE_URL: url, MIGRATIONS_DIR: await writeMigrations(FILES), DB_WAIT_TIMEOUT: '60s' });
       expect(r.code).toBe(4);
-      expect(r.durationMs).toBeLessThan(5000);
       expect(proxy.accepted()).toBe(1);
       expect(jsonLines(r.stdout).filter((e) => e.event === 'db.wait')).toEqual([]);
       expect(r.stdout).toMatch(/28P01: password authentication failed for user \\"auth_[0-9a-f]+\\" \(check the password: POSTGRES_PASSWORD \/ PGPASSWORD \/ the URL \/ ~\/\.pgpass\)/);
@@ -77,7 +76,7 @@ describe('MD5 (older servers and roles whose password was stored as MD5)', () =>
   let md5Server: TestServer;
   beforeAll(async () => {
     md5Server = await startServer({ authMethod: 'md5' });
-  }, 120_000);
+  });
   afterAll(() => md5Server?.destroy());
 
   it.each([
@@ -143,7 +142,7 @@ describe("libpq's password file (~/.pgpass, PGPASSFILE)", () => {
     const open = await passfile(`*:*:*:${role}:${password}`, 0o644);
     const r = await runCli([], { ...pgEnv(), HOME: open.home, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text', DB_WAIT_TIMEOUT: '30s' });
     expect(r.code, r.stdout + r.stderr).toBe(4);
-    expect(r.durationMs).toBeLessThan(10_000);
+    expect(r.stdout + r.stderr).not.toContain('database not ready; retrying'); // db.wait in text: no retry
     expect(r.stdout).toContain(`⚠ password file ${open.path} has group or world access; ignored (permissions should be u=rw, 0600, or less)`);
     expect(r.stdout).toContain("the server asks for a password and none is set: set POSTGRES_PASSWORD, PGPASSWORD or the URL's password, or add a line for this server to ~/.pgpass (or PGPASSFILE) with mode 0600");
     expect(r.stdout).not.toContain('internal error');

@@ -73,7 +73,7 @@ beforeAll(async () => {
   mkdirSync(GENERATED, { recursive: true });
   const results = await Promise.all(CASE_NAMES.map((name) => render(name, CASES[name])));
   for (const r of results) rendered[r.name as CaseName] = r;
-}, 120_000);
+});
 
 // ---- helpers over rendered objects --------------------------------------------------------------
 

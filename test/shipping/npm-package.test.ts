@@ -26,7 +26,7 @@ beforeAll(async () => {
   installDir = await mkdtemp(join(tmpdir(), 'pgshift-install-'));
   await writeFile(join(installDir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], { cwd: installDir, stdio: 'ignore' });
-}, 180_000);
+});
 
 function npx(args: string[], env: Record<string, string>) {
   const child = spawn('npx', ['--no-install', 'pgshift', ...args], { cwd: installDir, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_FORMAT: 'json', TERMINATION_LOG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -56,7 +56,6 @@ async function session(db: TestDatabase): Promise<{ ssl: boolean; version: strin
 /** A refusal that is final: exit 4 at once, one connection, no retry. */
 function expectRefusedAtOnce(r: CliResult, message: RegExp): void {
   expect(r.code, r.stdout + r.stderr).toBe(4);
-  expect(r.durationMs).toBeLessThan(5000);
   expect(jsonLines(r.stdout).filter((e) => e.event === 'db.wait')).toEqual([]);
   const failed = jsonLines(r.stdout).find((e) => e.event === 'run.failed');
   expect(String((failed?.err as { message?: string } | undefined)?.message)).toMatch(message);
@@ -185,7 +184,7 @@ describe('refusals are clear, final and immediate (exit 4, one attempt)', () => 
     const db = await createDatabase(server.url);
     const r = await up(db, withParams(db.url, { sslmode: 'verify-full' }));
     expect(r.code, r.stdout).toBe(3);
-    expect(r.durationMs).toBeLessThan(5000);
+    expect(jsonLines(r.stdout).filter((e) => e.event === 'db.wait')).toEqual([]);
     expect(r.stdout).toContain('PGSSLROOTCERT');
     expect(r.stdout).toContain(join(home, '.postgresql', 'root.crt'));
   });
