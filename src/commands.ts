@@ -138,7 +138,8 @@ async function historyInstead(ctx: Context, session: Session, t: HistoryTable, t
   }
   const { schema, table } = choice.found;
   const lock = migrationLock(ctx, schema, table);
-  await acquireLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: lock.key.toString() });
+  // One "migration lock acquired" line per run: waiting for this one is still reported.
+  await acquireLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log.child({}, { level: 'warn' }), name: lock.key.toString() });
   taken.push(lock);
   return historyTable(session.client, schema, table);
 }

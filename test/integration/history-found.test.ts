@@ -56,6 +56,7 @@ describe("the earlier script's kb.schema_migrations", () => {
     const r = await run([], { ...env, LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout.split('\n').filter((l) => l.includes('adopted'))).toEqual(['history table kb.schema_migrations adopted (written by the earlier script)']);
+    expect(r.stdout.split('\n').filter((l) => l === 'migration lock acquired')).toHaveLength(1);
     expect(r.stdout).not.toContain('created');
     expect(await values()).toEqual([1, 2, 3, 4, 5]);
     expect(await tables()).toEqual(['kb.schema_migrations', 'public.a']);
