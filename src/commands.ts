@@ -6,7 +6,7 @@ import { sleep, throwIfAborted } from './abort.js';
 import { applyFiles, cancellable, invalidIndexes, leftoverAdvice } from './apply.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
-import { applicationName, closeSession, connect, connectionLost, describeTarget, type Session } from './connect.js';
+import { applicationName, closeSession, connect, connectionLost, describeTarget, requireWritable, type Session } from './connect.js';
 import { ConfigError, ConnectError, LockTimeoutError, MigrationFailedError, PlanRejectedError, SourceError } from './errors.js';
 import { chooseHistory, findHistories, toolName, type Tool } from './detect.js';
 import { findToolHistory, readerFor, rejectUnclean } from './import.js';
@@ -16,7 +16,7 @@ import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
-import { checkContent, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
+import { checkContent, followSessionStrings, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
 import type { ApplyResult, HistoryRow, MigrationFile, Plan } from './types.js';
 
 export interface Context {
@@ -64,6 +64,26 @@ function readFiles(ctx: Context): MigrationFile[] {
   return logLoaded(ctx, loadMigrations(ctx.config.migrationsDir));
 }
 
+/**
+ * withSession for commands that read every file: the files are lexed from the session's
+ * standard_conforming_strings, as up() does (a database or role may set it off). Content problems
+ * still win over an unreachable database (exit 6, not 4).
+ */
+async function withFilesAndSession<T>(ctx: Context, fn: (session: Session, files: MigrationFile[]) => Promise<T>): Promise<T> {
+  const dir = ctx.config.migrationsDir;
+  const files = logLoaded(ctx, await loadMigrationsDeferred(dir));
+  try {
+    return await withSession(ctx, (session) => {
+      followSessionStrings(files, session.standardConformingStrings);
+      for (const w of checkContent(dir, files)) ctx.log.warn({ event: 'source.warning' }, w);
+      return fn(session, files);
+    });
+  } catch (err) {
+    if (err instanceof ConnectError) checkContent(dir, files);
+    throw err;
+  }
+}
+
 function logLoaded(ctx: Context, { files, warnings, ignored }: LoadResult): MigrationFile[] {
   for (const w of warnings) ctx.log.warn({ event: 'source.warning' }, w);
   if (ignored.length) ctx.log.info({ event: 'source.ignored', count: ignored.length }, `ignoring ${ignored.length} .down.sql file(s): pgshift applies forward only`);
@@ -100,6 +120,7 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
  * that carries one over).
  */
 async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[], lock: MigrationLock) => Promise<T>, create = false): Promise<T> {
+  requireWritable(session, ctx.config);
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
   const lock = migrationLock(ctx, ctx.config.schema, ctx.config.table);
   return withLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: lock.key.toString() }, async () => {
@@ -190,7 +211,7 @@ function logWarnings(ctx: Context, plan: Plan): void {
 function rejectIfProblems(ctx: Context, plan: Plan): void {
   if (plan.problems.length === 0) return;
   for (const p of plan.problems) ctx.log.error({ event: 'plan.rejected' }, p);
-  throw new PlanRejectedError(plan.problems);
+  throw new PlanRejectedError(plan.problems, true);
 }
 
 // --- commands ----------------------------------------------------------------------------------
@@ -207,6 +228,7 @@ async function up(ctx: Context): Promise<Outcome> {
   const applying = withSession(run.ctx, (session) =>
     withMigrationLock(run.ctx, session, async (t, rows, lock) => {
       const files = await folder.files!;
+      followSessionStrings(files, session.standardConformingStrings);
       const plan = await enrich(session, buildPlan(files, rows, { strict: ctx.args.strict }));
       checkNotApplied(ctx, files, plan);
       logWarnings(ctx, plan);
@@ -276,8 +298,7 @@ async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: 
 }
 
 async function status(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
-  const plan = await withSession(ctx, (session) => readOnlyPlan(ctx, session, files));
+  const plan = await withFilesAndSession(ctx, (session, files) => readOnlyPlan(ctx, session, files));
   if (ctx.args.format === 'json') printJson(ctx, plan.problems.length === 0, { plan: planJson(plan) });
   else if (ctx.out.textMode) ctx.out.print(renderStatus(plan, ctx.out.style));
   else ctx.log.info({ event: 'status', ...planJson(plan) }, 'migration status');
@@ -285,18 +306,17 @@ async function status(ctx: Context): Promise<Outcome> {
 }
 
 async function dryRun(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
-  const plan = await withSession(ctx, (session) => readOnlyPlan(ctx, session, files));
+  const plan = await withFilesAndSession(ctx, (session, files) => readOnlyPlan(ctx, session, files));
   if (ctx.args.format === 'json') printJson(ctx, plan.problems.length === 0, { plan: planJson(plan) });
   else if (ctx.out.textMode) ctx.out.print(renderPlan(plan, ctx.out.style));
   else ctx.log.info({ event: 'plan', ...planJson(plan) }, 'dry run: nothing applied');
-  if (plan.problems.length) throw new PlanRejectedError(plan.problems);
+  if (plan.problems.length) throw new PlanRejectedError(plan.problems, true);
   return `dry run: ${plan.toApply.length} would be applied`;
 }
 
 async function validate(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
-  const plan = await withSession(ctx, (session) => readOnlyPlan(ctx, session, files));
+  let files: MigrationFile[] = [];
+  const plan = await withFilesAndSession(ctx, (session, read) => readOnlyPlan(ctx, session, (files = read)));
   logWarnings(ctx, plan);
   printJson(ctx, plan.problems.length === 0, { files: files.length, plan: planJson(plan) });
   rejectIfProblems(ctx, plan);

@@ -9,6 +9,7 @@ import { lookupPassword, passFilePath, readPassFile, type PassFileRead } from '.
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 export type LogFormat = 'text' | 'json' | 'auto';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type TargetSessionAttrs = 'any' | 'read-write' | 'read-only' | 'primary' | 'standby' | 'prefer-standby';
 export type ConnectionSource = 'DATABASE_URL' | 'POSTGRES_*' | 'PG*' | 'defaults';
 
 export interface ConnectionSettings {
@@ -26,6 +27,12 @@ export interface ConnectionSettings {
   sslkey: string | undefined;
   /** libpq's connect_timeout for one attempt, when set. */
   connectTimeoutMs: number | undefined;
+  /** libpq's target_session_attrs (one host: the server must be of this kind). @default 'any' */
+  targetSessionAttrs: TargetSessionAttrs;
+  /** libpq's options: command-line options sent at login (e.g. `-c search_path=app`). */
+  options: string | undefined;
+  /** libpq's application_name, when set; otherwise pgshift@<hostname>. */
+  applicationName: string | undefined;
   /** Variables that were set but lost to a source of higher precedence (logged as a warning). */
   ignored: string[];
   /** The password file the password came from (PGPASSFILE or ~/.pgpass), when it did. */
@@ -76,12 +83,20 @@ export interface LoadOptions {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_IDENTIFIER_LENGTH = 63;
 
+/**
+ * The longest duration any setting takes: PostgreSQL's lock_timeout and statement_timeout are
+ * int milliseconds, and Node's timers fire at once beyond it.
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
+
 export function parseDuration(input: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(input.trim());
   if (input.trim() === '0') return 0;
   if (!m) throw new EnvError('must be a duration such as 500ms, 30s, 10m or 1h');
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * factor);
+  const ms = Math.round(Number(m[1]) * factor);
+  if (ms > MAX_DURATION_MS) throw new EnvError(`must be at most ${MAX_DURATION_MS}ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take`);
+  return ms;
 }
 
 const duration = makeExactValidator<number>(parseDuration);
@@ -164,7 +179,7 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
     color: colorFrom(env),
     terminationLog: rawEnv.TERMINATION_LOG,
     hostname: env.HOSTNAME ?? osHostname(),
-    secrets: secretsOf(connection),
+    secrets: secretsOf(connection, env),
     warnings: misspelt(env),
   });
 }
@@ -240,9 +255,11 @@ function colorFrom(env: Env): boolean | undefined {
   return undefined;
 }
 
-function secretsOf(c: ConnectionSettings): string[] {
-  if (!c.password) return [];
-  return [c.password, encodeURIComponent(c.password)].filter((s) => s.length >= 3);
+/** The password in every form it was given: as used, URL-encoded, and as written in DATABASE_URL. */
+function secretsOf(c: ConnectionSettings, env: Env): string[] {
+  const found = [...secretsFromEnv(env)];
+  if (c.password) found.push(c.password, encodeURIComponent(c.password));
+  return [...new Set(found)].filter((s) => s.length >= 3);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,8 +302,12 @@ function resolveConnection(env: Env, readFile: ReadFile, problems: Problems, rea
   }
   const sslmode = base.sslmode ?? sslModeOf(env.PGSSLMODE, 'PGSSLMODE', problems) ?? 'prefer';
   const connectTimeoutMs = base.connectTimeoutMs ?? secondsOf(env.PGCONNECT_TIMEOUT, 'PGCONNECT_TIMEOUT', problems);
+  const targetSessionAttrs = base.targetSessionAttrs ?? sessionAttrsOf(env.PGTARGETSESSIONATTRS, 'PGTARGETSESSIONATTRS', problems) ?? 'any';
   return {
     ...base,
+    targetSessionAttrs,
+    options: base.options ?? env.PGOPTIONS,
+    applicationName: base.applicationName ?? env.PGAPPNAME,
     sslmode,
     sslrootcert: base.sslrootcert ?? env.PGSSLROOTCERT,
     sslcert: base.sslcert ?? env.PGSSLCERT,
@@ -297,10 +318,56 @@ function resolveConnection(env: Env, readFile: ReadFile, problems: Problems, rea
   };
 }
 
-type Partial_ = Omit<ConnectionSettings, 'sslmode' | 'connectTimeoutMs' | 'passwordFile' | 'warnings'> & {
+type Partial_ = Omit<ConnectionSettings, 'sslmode' | 'connectTimeoutMs' | 'passwordFile' | 'warnings' | 'targetSessionAttrs' | 'options' | 'applicationName'> & {
   sslmode?: SslMode;
   connectTimeoutMs?: number;
+  targetSessionAttrs?: TargetSessionAttrs;
+  options?: string;
+  applicationName?: string;
 };
+
+/** URL parameters pgshift honours, as libpq does. */
+const URL_PARAMETERS = ['host', 'port', 'user', 'password', 'dbname', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'connect_timeout', 'options', 'target_session_attrs', 'application_name'];
+/**
+ * libpq parameters that change nothing pgshift promises, accepted (with these values) so that
+ * URLs written for other clients work: pgshift names its own session and sets its own keepalives,
+ * and never asks for GSSAPI encryption or channel binding.
+ */
+const URL_PARAMETERS_WITHOUT_EFFECT: Record<string, readonly string[] | 'any'> = {
+  fallback_application_name: 'any',
+  keepalives: 'any',
+  keepalives_idle: 'any',
+  keepalives_interval: 'any',
+  keepalives_count: 'any',
+  tcp_user_timeout: 'any',
+  client_encoding: ['utf8', 'utf-8'],
+  gssencmode: ['disable', 'prefer'],
+  channel_binding: ['disable', 'prefer'],
+  sslnegotiation: ['postgres'],
+};
+
+/** Refuses URL parameters pgshift would otherwise ignore: a typo, or a demand it cannot keep. */
+function checkUrlParameters(q: URLSearchParams, problems: Problems): void {
+  for (const [name, value] of q) {
+    if (URL_PARAMETERS.includes(name)) continue;
+    const accepted = URL_PARAMETERS_WITHOUT_EFFECT[name];
+    if (accepted === 'any' || accepted?.includes(value.toLowerCase())) continue;
+    problems.push(
+      accepted
+        ? `DATABASE_URL ${name}: only ${accepted.join(' or ')} is supported (pgshift cannot keep any other value); remove the parameter or change it`
+        : `DATABASE_URL: parameter ${name} is not supported; supported: ${URL_PARAMETERS.join(', ')} (accepted without effect: ${Object.keys(URL_PARAMETERS_WITHOUT_EFFECT).join(', ')})`,
+    );
+  }
+}
+
+const SESSION_ATTRS: readonly TargetSessionAttrs[] = ['any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby'];
+
+function sessionAttrsOf(raw: string | undefined, name: string, problems: Problems): TargetSessionAttrs | undefined {
+  if (raw === undefined) return undefined;
+  if ((SESSION_ATTRS as readonly string[]).includes(raw)) return raw as TargetSessionAttrs;
+  problems.push(`${name}: must be one of ${SESSION_ATTRS.join(', ')}`);
+  return undefined;
+}
 
 const POSTGRES_VARS = ['POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB'];
 const PG_VARS = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE'];
@@ -319,6 +386,12 @@ function fromUrl(raw: string, env: Env, problems: Problems): Partial_ | undefine
     problems.push('DATABASE_URL: must start with postgres:// or postgresql://');
     return undefined;
   }
+  // `postgres://app:pa/ss@db/app`: libpq (and URL) end the host at the first `/`, so the password's
+  // tail would become the database name, printed in every line. Never a real database name.
+  if (u.pathname.includes('@')) {
+    problems.push('DATABASE_URL: has an "@" after the host, in the database name: a password holding "/", "@", ":", "#" or "?" must be percent-encoded (%2F, %40, %3A, %23, %3F)');
+    return undefined;
+  }
   const q = u.searchParams;
   const urlHost = u.hostname && u.hostname !== NO_HOST ? decodeURIComponent(u.hostname).replace(/^\[(.*)\]$/, '$1') : undefined;
   const host = q.get('host') ?? urlHost;
@@ -332,6 +405,8 @@ function fromUrl(raw: string, env: Env, problems: Problems): Partial_ | undefine
   const password = u.password ? decodeURIComponent(u.password) : (q.get('password') ?? env.PGPASSWORD);
   const sslmode = sslModeOf(q.get('sslmode') ?? undefined, 'DATABASE_URL sslmode', problems);
   const connectTimeoutMs = secondsOf(q.get('connect_timeout') ?? undefined, 'DATABASE_URL connect_timeout', problems);
+  const targetSessionAttrs = sessionAttrsOf(q.get('target_session_attrs') ?? undefined, 'DATABASE_URL target_session_attrs', problems);
+  checkUrlParameters(q, problems);
   const ignored = POSTGRES_VARS.filter((v) => env[v] !== undefined);
   return {
     source: 'DATABASE_URL',
@@ -342,6 +417,9 @@ function fromUrl(raw: string, env: Env, problems: Problems): Partial_ | undefine
     database,
     ...(sslmode ? { sslmode } : {}),
     ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+    ...(targetSessionAttrs ? { targetSessionAttrs } : {}),
+    options: q.get('options') ?? undefined,
+    applicationName: q.get('application_name') ?? undefined,
     sslrootcert: q.get('sslrootcert') ?? undefined,
     sslcert: q.get('sslcert') ?? undefined,
     sslkey: q.get('sslkey') ?? undefined,
@@ -405,21 +483,38 @@ function secondsOf(raw: string | undefined, name: string, problems: Problems): n
     return undefined;
   }
   const s = Number(raw);
+  if (s * 1000 > MAX_DURATION_MS) {
+    problems.push(`${name}: must be at most ${Math.floor(MAX_DURATION_MS / 1000)} seconds`);
+    return undefined;
+  }
   // libpq: zero or negative means wait indefinitely; values under 2 s are raised to 2 s.
   return s <= 0 ? undefined : Math.max(2, s) * 1000;
 }
 
 /**
- * Best-effort secrets straight from the environment, for scrubbing output when the configuration
- * itself is invalid (so no Config exists yet).
+ * Secrets straight from the environment, also for scrubbing output when the configuration itself is
+ * invalid (so no Config exists yet). A URL's password is read generously, from the first `:` after
+ * `//`, as written and decoded: a password holding an unencoded `/` or `@` is then still known
+ * whole, whatever a URL parser makes of it.
  */
 export function secretsFromEnv(env: Env): string[] {
   const found = [env.POSTGRES_PASSWORD, env.PGPASSWORD];
-  try {
-    if (env.DATABASE_URL) found.push(decodeURIComponent(new URL(env.DATABASE_URL).password));
-  } catch {
-    // not a URL: nothing to extract; it was reported by name only
+  const url = env.DATABASE_URL;
+  if (url) {
+    found.push(url);
+    // To the first `@` (libpq's reading) and to the last (a password holding an unencoded `@`).
+    for (const userinfo of [/^[a-z][a-z0-9+.-]*:\/\/[^@/:]*:([^@]*)@/is, /^[a-z][a-z0-9+.-]*:\/\/[^@/:]*:(.*)@/is]) {
+      const written = userinfo.exec(url)?.[1];
+      if (written) found.push(written, decodeOrSelf(written));
+    }
   }
-  if (env.DATABASE_URL) found.push(env.DATABASE_URL);
   return found.filter((s): s is string => typeof s === 'string' && s.length >= 3);
+}
+
+function decodeOrSelf(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

@@ -10,7 +10,7 @@ import type { Config, ConnectionSettings } from './config.js';
 import { sleep } from './abort.js';
 import { ConfigError, ConnectError, MigratorError } from './errors.js';
 import type { Logger } from './logger.js';
-import { CONNECTION_DEAD, describeConnectError, isConnectionLost, isTransient, NO_PASSWORD } from './pg-errors.js';
+import { ATTEMPT_TIMED_OUT, CONNECTION_DEAD, describeConnectError, isConnectionLost, isTransient, NO_PASSWORD } from './pg-errors.js';
 
 /** Server-side TCP keepalives: a killed pod's half-open session (and its lock) ends within ~1 minute. */
 export const SERVER_KEEPALIVES = { idle: 30, interval: 10, count: 3 } as const;
@@ -23,6 +23,8 @@ const SERVER_USER_TIMEOUT_MS = (SERVER_KEEPALIVES.idle + SERVER_KEEPALIVES.inter
 const CLIENT_CHECK_INTERVAL_MS = 10_000;
 const CLIENT_KEEPALIVE_DELAY_MS = 10_000;
 const ATTEMPT_TIMEOUT_MS = 10_000;
+/** libpq's floor for connect_timeout. */
+const MIN_ATTEMPT_MS = 2_000;
 const FIRST_DELAY_MS = 250;
 const MAX_DELAY_MS = 5_000;
 
@@ -37,11 +39,18 @@ export interface Session {
    */
   positionsInBytes: boolean;
   /**
+   * standard_conforming_strings is on when the session starts (and after each reset): off by a
+   * database or role setting, psql lexes '…' strings with backslash escapes, and so must pgshift.
+   */
+  standardConformingStrings: boolean;
+  /**
    * SQL that restores the session's starting state; appended after each file so a `SET` in one
    * file (search_path, timezone, lock_timeout) does not leak into the next. Never DISCARD ALL: it
    * would also drop our advisory lock.
    */
   resetSql: string;
+  /** Why the server refuses writes on this session, when it does (read at login, no extra round trip). */
+  readOnly: ReadOnlyReason | undefined;
   /** Set when the connection broke while idle. */
   lost(): Error | undefined;
 }
@@ -53,7 +62,11 @@ export function sessionSetupSql(config: Pick<Config, 'migrationLockTimeoutMs'>):
     `SET tcp_keepalives_interval = ${SERVER_KEEPALIVES.interval}`,
     `SET tcp_keepalives_count = ${SERVER_KEEPALIVES.count}`,
     `SET tcp_user_timeout = ${SERVER_USER_TIMEOUT_MS}`,
-    `SELECT set_config('client_connection_check_interval', '${CLIENT_CHECK_INTERVAL_MS}', false) WHERE current_setting('server_version_num')::int >= 140000`,
+    // A role's idle_session_timeout (14+) would end the session between two steps of ours (`await`
+    // polls every 2 s); idle_in_transaction_session_timeout likewise between a large file's parts.
+    // A migration that needs either sets it in its own file.
+    `SET idle_in_transaction_session_timeout = 0`,
+    `SELECT set_config('client_connection_check_interval', '${CLIENT_CHECK_INTERVAL_MS}', false), set_config('idle_session_timeout', '0', false) WHERE current_setting('server_version_num')::int >= 140000`,
   ];
   if (config.migrationLockTimeoutMs !== undefined) sets.push(`SET lock_timeout = ${Math.round(config.migrationLockTimeoutMs)}`);
   return sets.join(';\n');
@@ -82,7 +95,7 @@ export async function connect(config: Config, log: Logger, signal: AbortSignal):
   const deadline = started + config.dbWaitTimeoutMs;
   const target = describeTarget(config.connection);
   try {
-    return await pRetry((attempt) => openSession(config, log, Math.max(1, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now())), attempt), {
+    return await pRetry((attempt) => openSession(config, log, Date.now() + attemptTimeout(config, deadline), attempt, signal), {
       retries: Number.POSITIVE_INFINITY,
       minTimeout: 0,
       maxTimeout: 0,
@@ -102,10 +115,22 @@ export async function connect(config: Config, log: Logger, signal: AbortSignal):
     if (signal.aborted && signal.reason instanceof MigratorError) throw signal.reason;
     if (isTransient(err)) {
       const waited = Math.round((Date.now() - started) / 1000);
-      throw new ConnectError(`database not reachable at ${target} within ${waited}s (DB_WAIT_TIMEOUT): ${reasonOf(err)}`, { cause: err });
+      const within = config.dbWaitTimeoutMs === 0 ? 'in one attempt (DB_WAIT_TIMEOUT=0: no retries)' : `within ${waited}s (DB_WAIT_TIMEOUT)`;
+      throw new ConnectError(`database not reachable at ${target} ${within}: ${reasonOf(err)}`, { cause: err });
     }
     throw new ConnectError(`cannot connect to ${target}: ${describeConnectError(err)}`, { cause: err });
   }
+}
+
+/**
+ * One attempt's bound: connect_timeout / PGCONNECT_TIMEOUT (10 s when unset), ending with
+ * DB_WAIT_TIMEOUT; never under libpq's 2 s floor, so a short DB_WAIT_TIMEOUT (or 0: one attempt,
+ * no retries) still lets a healthy server log us in.
+ */
+export function attemptTimeout(config: Pick<Config, 'connection' | 'dbWaitTimeoutMs'>, deadline: number, now = Date.now()): number {
+  const configured = config.connection.connectTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+  if (config.dbWaitTimeoutMs === 0) return configured;
+  return Math.min(configured, Math.max(MIN_ATTEMPT_MS, deadline - now));
 }
 
 /** Exponential backoff with full jitter between 50% and 100% of the step. */
@@ -118,7 +143,7 @@ export function reasonOf(err: unknown): string {
   const e = err as { code?: string; message?: string; errors?: unknown[] };
   if (Array.isArray(e.errors) && e.errors.length > 0) return reasonOf(e.errors[0]);
   const message = e.message || String(err);
-  return e.code && !message.includes(e.code) ? `${e.code}: ${message}` : message;
+  return e.code && !e.code.startsWith('PGSHIFT_') && !message.includes(e.code) ? `${e.code}: ${message}` : message;
 }
 
 export function describeTarget(c: ConnectionSettings): string {
@@ -126,16 +151,16 @@ export function describeTarget(c: ConnectionSettings): string {
   return `${c.user}@${host}/${c.database}`;
 }
 
-async function openSession(config: Config, log: Logger, timeoutMs: number, attempt: number): Promise<Session> {
+async function openSession(config: Config, log: Logger, attemptDeadline: number, attempt: number, signal: AbortSignal): Promise<Session> {
   const c = config.connection;
   const ssl = sslOptions(c);
   try {
-    return await startSession(config, log, ssl.first, timeoutMs);
+    return await startSession(config, log, ssl.first, attemptDeadline - Date.now(), signal);
   } catch (err) {
     // libpq's prefer/allow: one more try the other way when the server refuses the first way.
     if (ssl.fallback !== undefined && wantsFallback(c.sslmode, err)) {
       log.debug({ event: 'db.ssl.fallback', sslmode: c.sslmode, attempt }, 'retrying with the other TLS setting');
-      return startSession(config, log, ssl.fallback, timeoutMs);
+      return startSession(config, log, ssl.fallback, Math.max(1, attemptDeadline - Date.now()), signal);
     }
     throw err;
   }
@@ -169,16 +194,19 @@ function clientOpener(config: Config, ssl: pg.ClientConfig['ssl']): OpenClient {
       database: c.database,
       ssl,
       // Side checks get a name of their own so nobody mistakes them for the runner's session.
-      application_name: purpose ? `pgshift-${purpose}@${config.hostname}`.slice(0, 63) : applicationName(config.hostname),
+      application_name: purpose ? `pgshift-${purpose}@${config.hostname}`.slice(0, 63) : (c.applicationName ?? applicationName(config.hostname)),
+      // Sent at login as libpq does: `-c name=value` settings for the session (RESET ALL returns to them).
+      ...(c.options !== undefined ? { options: c.options } : {}),
       keepAlive: true,
       keepAliveInitialDelayMillis: CLIENT_KEEPALIVE_DELAY_MS,
-      connectionTimeoutMillis: Math.min(timeoutMs, c.connectTimeoutMs ?? timeoutMs),
+      // 0 (none): the main session's attempt is bounded by boundAttempt, which also covers the setup query.
+      connectionTimeoutMillis: timeoutMs && Math.min(timeoutMs, c.connectTimeoutMs ?? timeoutMs),
     });
 }
 
-async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['ssl'], timeoutMs: number): Promise<Session> {
+async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['ssl'], timeoutMs: number, signal: AbortSignal): Promise<Session> {
   const open = clientOpener(config, ssl);
-  const client = open(timeoutMs);
+  const client = open(0);
   const busySince = trackQueries(client);
   let lost: Error | undefined;
   client.on('error', (err) => {
@@ -189,21 +217,103 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
     const level = n.severity === 'WARNING' ? 'warn' : 'debug';
     log[level]({ event: 'db.notice', severity: n.severity, code: n.code }, n.message);
   });
+  const raw = socketOf(client);
+  const bound = boundAttempt(client, config.connection, timeoutMs, signal);
   try {
     await client.connect();
+    bound.loggedIn();
     const setup = sessionSetupSql(config);
     const results = (await client.query(
-      `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding`,
+      `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding, pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only, current_setting('standard_conforming_strings') AS strings`,
     )) as unknown as pg.QueryResult[];
-    const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string };
-    const session: Session = { client, pid: row.pid, serverVersion: row.version, positionsInBytes: row.encoding === 'SQL_ASCII', resetSql: sessionResetSql(setup), lost: () => lost };
+    bound.done();
+    const row = results[results.length - 1]?.rows[0] as { pid: number; version: number; encoding: string; standby: boolean; read_only: string; strings: string };
+    const readOnly = row.standby ? 'hot standby' : row.read_only === 'on' ? 'default_transaction_read_only' : undefined;
+    requireSessionAttrs(config, readOnly);
+    const session: Session = {
+      client,
+      pid: row.pid,
+      serverVersion: row.version,
+      positionsInBytes: row.encoding === 'SQL_ASCII',
+      standardConformingStrings: row.strings !== 'off',
+      resetSql: sessionResetSql(setup),
+      readOnly,
+      lost: () => lost,
+    };
     // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
     if ((client as unknown as { processID: number | null }).processID !== row.pid) await requireSessionPooling(session, config, open, log);
-    watchSession(session, open, busySince, log);
+    watchSession(session, open, busySince, log, outgoingOf(client, raw));
     return session;
   } catch (err) {
-    await client.end().catch(() => {});
+    bound.done();
+    // Never wait for the server to close a failed attempt: a peer (or proxy) that swallows our FIN
+    // would hold the attempt until its own timeout, or forever.
+    socketOf(client).destroy();
     throw err;
+  }
+}
+
+/**
+ * Holds one attempt to `timeoutMs` and to the run's signal, whatever the peer does (pg's own
+ * connectionTimeoutMillis ends at login; a peer can go silent after it). On expiry the socket is
+ * destroyed with an error saying how far the attempt got.
+ */
+function boundAttempt(client: pg.Client, c: ConnectionSettings, timeoutMs: number, signal: AbortSignal): { loggedIn(): void; done(): void } {
+  const raw = socketOf(client);
+  let connected = false;
+  let loggedIn = false;
+  raw.once('connect', () => (connected = true));
+  const seconds = `${Math.round(timeoutMs / 100) / 10}s`;
+  const where = c.host.startsWith('/') ? `${c.host}/.s.PGSQL.${c.port}` : `${c.host}:${c.port}`;
+  const expire = () => {
+    const seen = !connected
+      ? `no connection to ${where} within ${seconds}`
+      : raw.bytesRead === 0
+        ? `${where} accepted the connection but sent nothing for ${seconds} (not a PostgreSQL server, or a proxy whose server is gone)`
+        : !loggedIn
+          ? `${where} stopped answering during the login (${raw.bytesRead} bytes received) for ${seconds}`
+          : `${where} logged us in but did not answer the session setup within ${seconds}`;
+    socketOf(client).destroy(Object.assign(new Error(seen), { code: ATTEMPT_TIMED_OUT }));
+  };
+  const abort = () => socketOf(client).destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  const timer = setTimeout(expire, timeoutMs);
+  signal.addEventListener('abort', abort, { once: true });
+  return {
+    loggedIn: () => (loggedIn = true),
+    done: () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', abort);
+    },
+  };
+}
+
+export type ReadOnlyReason = 'hot standby' | 'default_transaction_read_only';
+
+/**
+ * For commands that write (up, baseline, repair): a read-only server is a configuration problem,
+ * said before the lock is taken or anything is written.
+ */
+export function requireWritable(session: Pick<Session, 'readOnly'>, config: Pick<Config, 'connection'>): void {
+  if (session.readOnly) throw readOnlyRefused(config, session.readOnly);
+}
+
+function readOnlyRefused(config: Pick<Config, 'connection'>, reason: ReadOnlyReason, asked?: string): ConfigError {
+  const source = config.connection.source === 'defaults' ? 'the connection settings' : config.connection.source;
+  const fix =
+    reason === 'hot standby'
+      ? 'point it at the primary, e.g. with target_session_attrs=read-write'
+      : 'connect as a role, or to a database, without default_transaction_read_only = on (ALTER ROLE/DATABASE … RESET default_transaction_read_only), or point it at the primary';
+  const why = asked ? `target_session_attrs=${asked} was asked` : 'pgshift writes the history table and runs the migrations';
+  return new ConfigError([`${source} points at a read-only server (${reason === 'hot standby' ? 'a hot standby' : 'default_transaction_read_only = on'}) and ${why}: ${fix}`]);
+}
+
+/** libpq's target_session_attrs for one host: the server that answered must be of the kind asked for. */
+function requireSessionAttrs(config: Pick<Config, 'connection'>, readOnly: ReadOnlyReason | undefined): void {
+  const asked = config.connection.targetSessionAttrs;
+  const standby = readOnly === 'hot standby';
+  if ((asked === 'read-write' && readOnly) || (asked === 'primary' && standby)) throw readOnlyRefused(config, readOnly!, asked);
+  if ((asked === 'read-only' && !readOnly) || (asked === 'standby' && !standby)) {
+    throw new ConfigError([`${config.connection.source}: target_session_attrs=${asked} was asked, but ${describeTarget(config.connection)} is ${readOnly ? 'read-only but not a standby' : 'a writable primary'}`]);
   }
 }
 
@@ -346,7 +456,50 @@ function trackQueries(client: pg.Client): () => number | undefined {
   return () => since;
 }
 
-function watchSession(session: Session, open: OpenClient, busySince: () => number | undefined, log: Logger): void {
+/**
+ * Bytes the kernels between us and the server can still hold once our own queue is empty: Linux's
+ * default send-buffer limit (tcp_wmem, 4 MB) plus as much again of the server's receive window.
+ */
+const KERNEL_BUFFER_BYTES = 8 * 1024 * 1024;
+/** However slow the trickle was, a path silent this long after our last byte left is dead. */
+const MAX_DRAIN_GRACE_MS = 5 * 60_000;
+
+interface Outgoing {
+  /** Changes whenever bytes of ours moved on since the last call (call once per look). */
+  moved(): boolean;
+  /** How long after our last byte left the server may still be receiving the kernels' share. */
+  drainGraceMs(): number;
+  lastMovedAt(): number;
+}
+
+/**
+ * What the client still has to send: pg's stream (TLS or plain), and the TCP handle's queue in
+ * libuv, which drains as the kernel takes bytes (the peer's acknowledgements make room).
+ */
+function outgoingOf(client: pg.Client, raw: Socket): Outgoing {
+  let last = '';
+  let lastQueued = 0;
+  let lastAt = Date.now();
+  let movedAt = 0;
+  let bytesPerMs: number | undefined;
+  return {
+    moved() {
+      const stream = socketOf(client);
+      const queued = (raw as unknown as { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize ?? 0;
+      const now = [stream.writableLength, stream === raw ? 0 : raw.writableLength, queued].join('/');
+      const at = Date.now();
+      if (queued < lastQueued) bytesPerMs = (lastQueued - queued) / Math.max(1, at - lastAt);
+      const moved = now !== last;
+      if (moved) movedAt = at;
+      [last, lastQueued, lastAt] = [now, queued, at];
+      return moved;
+    },
+    drainGraceMs: () => (bytesPerMs ? Math.min(MAX_DRAIN_GRACE_MS, KERNEL_BUFFER_BYTES / bytesPerMs) : 0),
+    lastMovedAt: () => movedAt,
+  };
+}
+
+function watchSession(session: Session, open: OpenClient, busySince: () => number | undefined, log: Logger, outgoing: Outgoing): void {
   let watched: number | undefined;
   let idleSince: string | undefined;
   let unreachable = 0;
@@ -358,9 +511,19 @@ function watchSession(session: Session, open: OpenClient, busySince: () => numbe
       idleSince = undefined;
       unreachable = 0;
     }
+    // A long query still uploading shows the server idle (it reads the whole message before it
+    // starts): while our bytes keep leaving, and for as long as the kernels' buffers can take to
+    // drain at the rate seen, the peer is alive, however slow the path.
+    const flowing = outgoing.moved() || Date.now() - outgoing.lastMovedAt() < outgoing.drainGraceMs();
     if (since === undefined || Date.now() - since < WATCH_EVERY_MS || probing) return;
+    if (flowing) {
+      idleSince = undefined;
+      log.debug({ event: 'db.watchdog', pid: session.pid, probe: 'sending', waitedMs: Date.now() - since }, 'still sending the query to the server');
+      return;
+    }
     probing = true;
-    void probe(session.pid, open, idleSince)
+    const movedAt = outgoing.lastMovedAt();
+    void probe(session.pid, open, idleSince, () => busySince() === since && outgoing.lastMovedAt() === movedAt)
       .then((p) => {
         if (busySince() !== since) return; // the reply came meanwhile
         const waitedS = Math.round((Date.now() - since) / 1000);
@@ -368,7 +531,7 @@ function watchSession(session: Session, open: OpenClient, busySince: () => numbe
         unreachable = p.kind === 'unreachable' ? unreachable + 1 : 0;
         log.debug({ event: 'db.watchdog', pid: session.pid, probe: p.kind, waitedMs: Date.now() - since }, 'waiting for the server');
         if (p.kind === 'gone') declareDead(session, `PostgreSQL no longer has this session (pid ${session.pid}): it was terminated, or the server restarted`, log);
-        if (p.kind === 'stalled') declareDead(session, `no reply for ${waitedS}s while the server shows this session (pid ${session.pid}) idle since ${p.since}: the network dropped the connection without closing it`, log);
+        if (p.kind === 'stalled') declareDead(session, `no reply for ${waitedS}s while the server shows this session (pid ${session.pid}) idle since ${p.since}${movedAt > since ? `, and no byte of the query left this client for ${Math.round((Date.now() - movedAt) / 1000)}s` : ''}: the network dropped the connection without closing it`, log);
         if (p.kind === 'unreachable' && unreachable >= UNREACHABLE_LIMIT) declareDead(session, `no reply for ${waitedS}s and the server cannot be reached (${p.reason})`, log);
       })
       .finally(() => (probing = false));
@@ -398,7 +561,8 @@ function declareDead(session: Session, reason: string, log: Logger): void {
   socketOf(session.client).destroy(Object.assign(new Error(`the connection to the database is dead: ${reason}`), { code: CONNECTION_DEAD }));
 }
 
-async function probe(pid: number, open: OpenClient, idleSince: string | undefined): Promise<Probe> {
+/** `stillStuck` is asked last, before the session is ended: no reply yet, and no byte left since. */
+async function probe(pid: number, open: OpenClient, idleSince: string | undefined, stillStuck: () => boolean): Promise<Probe> {
   const side = open(PROBE_TIMEOUT_MS, 'check');
   side.on('error', () => {});
   let connected = false;
@@ -413,7 +577,7 @@ async function probe(pid: number, open: OpenClient, idleSince: string | undefine
     if (row.state === null || row.state === 'disabled') return { kind: 'unknown' };
     if (row.state === 'active' || row.state === 'fastpath function call') return { kind: 'active' };
     const since = row.since ?? '';
-    if (since !== idleSince) return { kind: 'waiting', since };
+    if (since !== idleSince || !stillStuck()) return { kind: 'waiting', since };
     // Free the lock now rather than when the server's keepalives give up on the dead socket.
     await side.query('SELECT pg_terminate_backend($1)', [pid]).catch(() => {});
     return { kind: 'stalled', since };

@@ -11,6 +11,7 @@ export const EXIT = {
   lockTimeout: 5,
   validation: 6,
   internal: 70,
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;
@@ -63,7 +64,11 @@ export class SourceError extends MigratorError {
 export class PlanRejectedError extends MigratorError {
   readonly code = 'PLAN_REJECTED';
   readonly exitCode = EXIT.validation;
-  constructor(readonly problems: string[]) {
+  /** `reported`: each problem was already logged or printed, so the final error line does not repeat them. */
+  constructor(
+    readonly problems: string[],
+    readonly reported = false,
+  ) {
     super(problems.join('\n'));
   }
 }
@@ -86,13 +91,13 @@ export class MigrationFailedError extends MigratorError {
   readonly recorded: boolean;
 }
 
-/** SIGTERM or SIGINT arrived; the running statement was cancelled and rolled back. */
+/** SIGTERM, SIGINT or SIGHUP arrived; the running statement was cancelled and rolled back. Exit 128 + the signal's number, as a shell reports it. */
 export class InterruptedError extends MigratorError {
   readonly code = 'INTERRUPTED';
   readonly exitCode: ExitCode;
-  constructor(readonly signal: 'SIGTERM' | 'SIGINT') {
+  constructor(readonly signal: 'SIGTERM' | 'SIGINT' | 'SIGHUP') {
     super(`interrupted by ${signal}`);
-    this.exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+    this.exitCode = signal === 'SIGINT' ? EXIT.sigint : signal === 'SIGHUP' ? EXIT.sighup : EXIT.sigterm;
   }
 }
 

@@ -192,7 +192,8 @@ function historyQuery(t: HistoryTable, columns?: string[]): string {
   const fields = [
     pick('id', 'id', 'NULL::int'),
     'filename',
-    pick('applied_at', 'applied_at::text', 'NULL::text'),
+    // TIMESTAMP without time zone, written by NOW() in the session's TimeZone: read back in it, as RFC 3339 UTC.
+    pick('applied_at', `to_char(applied_at::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, 'NULL::text'),
     pick('checksum', 'checksum', 'NULL::text'),
     pick('execution_time_ms', 'execution_time_ms', 'NULL::int'),
     pick('success', 'success', 'true'),

@@ -1,10 +1,10 @@
-// The entrypoint (npm bin, image ENTRYPOINT): config → logger → command, SIGTERM/SIGINT → abort,
+// The entrypoint (npm bin, image ENTRYPOINT): config → logger → command, SIGTERM/SIGINT/SIGHUP → abort,
 // error → exit code. The only module that touches `process`.
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { helpText, parseCli, type CliArgs } from './cli.js';
 import { runCommand } from './commands.js';
 import { loadConfig, secretsFromEnv, type Config, type LogFormat } from './config.js';
-import { EXIT, exitCodeOf, InterruptedError, MigrationFailedError, MigratorError, UsageError, type ExitCode } from './errors.js';
+import { EXIT, exitCodeOf, InterruptedError, MigrationFailedError, MigratorError, PlanRejectedError, UsageError, type ExitCode } from './errors.js';
 import { discover } from './docker.js';
 import { createOutput, type Output } from './logger.js';
 
@@ -68,8 +68,9 @@ function finish(out: Output, config: Config | undefined, args: CliArgs, err: unk
   const exitCode = exitCodeOf(err);
   const known = err instanceof MigratorError;
   const message = known ? err.message : `internal error (a bug; please report it): ${(err as Error)?.stack ?? String(err)}`;
-  // A failed migration was already reported in full by its migration.failed event.
-  const detail = err instanceof MigrationFailedError ? undefined : known ? { message } : err;
+  // A failed migration was reported in full by its migration.failed event, plan problems one by one.
+  const reported = err instanceof MigrationFailedError || (err instanceof PlanRejectedError && err.reported);
+  const detail = reported ? undefined : { message };
   out.log.error({ event: 'run.failed', code: known ? err.code : 'INTERNAL', exitCode, err: detail }, known ? failureTitle(err) : 'internal error');
   if (args.format === 'json' && !out.printed()) {
     out.print(JSON.stringify({ schemaVersion: 1, command: args.command, ok: false, error: { code: known ? err.code : 'INTERNAL', exitCode, message } }, null, 2) + '\n');
@@ -117,7 +118,8 @@ function isWritable(path: string): boolean {
 }
 
 function onSignals(controller: AbortController, out: Output): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  // SIGHUP: the terminal or the ssh session went away; a running statement must not be left behind.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     process.on(signal, () => {
       if (controller.signal.aborted) {
         out.log.warn({ event: 'signal.again', signal }, 'second signal: exiting now');

@@ -12,7 +12,10 @@ export interface PgErrorLike {
   where?: string;
 }
 
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOENT', 'ECONNABORTED']);
+/** The code of the error an attempt that ran out of its connect_timeout is ended with (connect.ts). */
+export const ATTEMPT_TIMED_OUT = 'PGSHIFT_ATTEMPT_TIMED_OUT';
+
+const TRANSIENT_NODE_CODES = new Set([ATTEMPT_TIMED_OUT, 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOENT', 'ECONNABORTED']);
 // 57P03 cannot_connect_now (starting up / shutting down), 53300 too_many_connections,
 // 57P01 admin_shutdown (a restart under way), 08xxx connection exceptions.
 const TRANSIENT_SQLSTATES = new Set(['57P03', '53300', '57P01', '57P02']);

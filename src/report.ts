@@ -17,9 +17,9 @@ const paint = (code: string) => (s: string) => `${ESC}[${code}m${s}${ESC}[0m`;
 export const COLOR: Style = { green: paint('32'), red: paint('31'), yellow: paint('33'), dim: paint('2'), bold: paint('1') };
 export const PLAIN: Style = { green: (s) => s, red: (s) => s, yellow: (s) => s, dim: (s) => s, bold: (s) => s };
 
-/** `2025-10-18 19:53:41`, as the earlier script printed applied times (the stored value, to the second). */
+/** `2025-10-18 19:53:41 UTC`: the earlier script's shape, to the second, in UTC as --json has it. */
 export function formatTime(appliedAt: string): string {
-  return appliedAt.slice(0, 19);
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(appliedAt) ? `${appliedAt.slice(0, 10)} ${appliedAt.slice(11, 19)} UTC` : appliedAt;
 }
 
 function describeEntry(e: PlanEntry): string {
@@ -28,25 +28,37 @@ function describeEntry(e: PlanEntry): string {
 
 export function renderStatus(plan: Plan, s: Style = PLAIN): string {
   const lines: string[] = [];
+  // Each file is listed once: a warning or problem about it becomes its line, the rest follow the total.
+  const warnings = [...plan.warnings];
+  const problems = [...plan.problems];
+  const noted = (e: PlanEntry, otherwise: string) => takeNote(problems, e) ?? takeNote(warnings, e) ?? otherwise;
   const section = (title: string, entries: PlanEntry[], line: (e: PlanEntry) => string) => {
     if (entries.length === 0) return;
     lines.push(s.bold(title));
     for (const e of entries) lines.push(line(e));
   };
   section('Applied Migrations:', plan.applied, (e) => `  ${s.green('✓')} ${e.name} ${s.dim(`(${e.row ? formatTime(e.row.appliedAt) : '?'})`)}`);
-  section('Modified Migrations:', plan.modified, (e) => `  ${s.red('!')} ${e.name} ${s.dim('(checksum differs from the applied file; see `pgshift repair`)')}`);
-  section('Unfinished Migrations:', plan.unfinished, (e) => `  ${s.red('!')} ${e.name} ${s.dim(`(${describeEntry(e)})`)}`);
-  section('Missing Migrations:', plan.missing, (e) => `  ${s.yellow('?')} ${e.name} ${s.dim('(in history, not on disk)')}`);
+  section('Modified Migrations:', plan.modified, (e) => `  ${s.red('!')} ${noted(e, `${e.name} ${s.dim('(checksum differs from the applied file; see `pgshift repair`)')}`)}`);
+  section('Unfinished Migrations:', plan.unfinished, (e) => `  ${s.red('!')} ${noted(e, `${e.name} ${s.dim(`(${describeEntry(e)})`)}`)}`);
+  section('Missing Migrations:', plan.missing, (e) => `  ${s.yellow('?')} ${noted(e, `${e.name} ${s.dim('(in history, not on disk)')}`)}`);
   section('Failed Migrations:', plan.failed, (e) => `  ${s.red('✗')} ${e.name} ${s.dim(`(${describeEntry(e)})`)}`);
-  section('Pending Migrations:', plan.pending, (e) => `  • ${e.name}${e.status === 'outOfOrder' ? s.yellow(' (out of order)') : ''}`);
+  section('Pending Migrations:', plan.pending, (e) => `  • ${e.status === 'outOfOrder' ? noted(e, `${e.name}${s.yellow(' (out of order)')}`) : e.name}`);
   const parts = [`${plan.applied.length} applied`, `${plan.pending.length} pending`];
   if (plan.failed.length) parts.push(`${plan.failed.length} failed`);
   if (plan.modified.length) parts.push(`${plan.modified.length} modified`);
   if (plan.missing.length) parts.push(`${plan.missing.length} missing`);
   if (plan.unfinished.length) parts.push(`${plan.unfinished.length} unfinished`);
   lines.push(`Total: ${parts.join(', ')}`);
-  lines.push(...renderProblems(plan, s));
+  lines.push(...renderProblems({ warnings, problems }, s));
   return lines.join('\n') + '\n';
+}
+
+/** The plan's warning or problem about this entry (`<status>: <name> …`, as plan.ts words them), without its prefix; taken so it is printed once. */
+function takeNote(notes: string[], e: PlanEntry): string | undefined {
+  const prefix = `${e.status}: ${e.name} `;
+  const i = notes.findIndex((n) => n.startsWith(prefix));
+  if (i === -1) return undefined;
+  return notes.splice(i, 1)[0]!.slice(e.status.length + 2).replace(/\n/g, '\n    ');
 }
 
 export function renderPlan(plan: Plan, s: Style = PLAIN): string {
@@ -66,7 +78,7 @@ export function renderPlan(plan: Plan, s: Style = PLAIN): string {
   return lines.join('\n') + '\n';
 }
 
-function renderProblems(plan: Plan, s: Style): string[] {
+function renderProblems(plan: Pick<Plan, 'warnings' | 'problems'>, s: Style): string[] {
   return [...plan.warnings.map((w) => `${s.yellow('⚠')} ${w}`), ...plan.problems.map((p) => `${s.red('✗')} ${p}`)];
 }
 

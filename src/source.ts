@@ -6,7 +6,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, st
 import { join, sep } from 'node:path';
 import { ConfigError, SourceError } from './errors.js';
 import { hasDownPart, upPart } from './annotations.js';
-import { analyzeChunks, analyzeSql, sqlParts, type FileAnalysis, type SqlAnalysis } from './statements.js';
+import { analyzeChunks, analyzeSql, PART_CHARS, splitPart, sqlParts, startingStrings, type FileAnalysis, type SqlAnalysis } from './statements.js';
 import type { MigrationFile, SqlPart } from './types.js';
 
 /**
@@ -153,8 +153,21 @@ function listCandidates(dir: string, problems: string[], warnings: string[], ign
     else if (entry.name.endsWith('.sql') && kind === 'file') candidates.push({ name: entry.name, path, versioned: entry.name });
     else if (entry.name.endsWith('.sql')) warnings.push(`${entry.name}: not a regular file; ignored (subfolders are not read)`);
     else if (kind === 'dir' && MIGRATION_DIR.test(entry.name)) candidates.push(...fromMigrationDir(entry.name, path, warnings));
+    else if (kind === 'file' && LOOKALIKE.test(entry.name)) warnings.push(notRead(entry.name, entry.name.trim().replace(/\.sql$/i, '.sql')));
   }
   return candidates;
+}
+
+/**
+ * A name that looks like a migration's but is not read: `.SQL`, or whitespace after `.sql`. Warned
+ * about, not read: the tools these folders come from (Flyway, dbmate, goose, Prisma) pass over them
+ * too on Linux, and reading one would apply a file the rest of the team never saw run.
+ */
+const LOOKALIKE = /^\d[\d-]*_.*\.sql\s*$/i;
+
+function notRead(name: string, renamed: string): string {
+  const why = name.trim() !== name ? 'its name ends in whitespace' : !name.endsWith('.sql') ? 'its extension is not lower-case .sql' : 'a migration folder holds migration.sql or up.sql, in lower case';
+  return `${JSON.stringify(name)}: looks like a migration but is not read (${why}); rename it to ${JSON.stringify(renamed)} to apply it`;
 }
 
 function readDir(dir: string): Dirent[] {
@@ -191,7 +204,17 @@ function fromMigrationDir(dirName: string, path: string, warnings: string[]): Ca
   });
   if (found.length === 1) return [{ name: `${dirName}/${found[0]}`, path: join(path, found[0]!), versioned: `${dirName}.sql` }];
   if (found.length > 1) warnings.push(`${dirName}/: holds both migration.sql and up.sql; ignored — keep one`);
+  else for (const other of lookalikesIn(path)) warnings.push(notRead(`${dirName}/${other}`, `${dirName}/${other.trim().toLowerCase()}`));
   return [];
+}
+
+/** `Migration.sql`, `UP.SQL`, `migration.sql ` in a migration's folder that holds neither file: names Prisma and diesel would not read either. */
+function lookalikesIn(path: string): string[] {
+  try {
+    return readdirSync(path).filter((f) => DIR_FILES.includes(f.trim().toLowerCase()));
+  } catch {
+    return [];
+  }
 }
 
 /** Reads a candidate; `lexNow` reports the lexer's findings now (else checkContent does, or the first use). */
@@ -272,6 +295,11 @@ function readBytes(name: string, version: string, path: string, bytes: Buffer, p
     problems.push(notUtf8(name, bytes));
     return undefined;
   }
+  // One memchr; NUL is valid UTF-8 but PostgreSQL takes no NUL in a query string (and UTF-16 text is full of them).
+  if (bytes.includes(0)) {
+    problems.push(holdsNul(name, [normalize(bytes.toString('utf8'))]));
+    return undefined;
+  }
   // Without a BOM or CRLF the normalized text is the bytes themselves: one hash serves both checksums.
   const rawChecksum = sha256(bytes);
   const sql = needsNormalizing(bytes) ? normalize(utf8.decode(bytes)) : undefined;
@@ -280,13 +308,37 @@ function readBytes(name: string, version: string, path: string, bytes: Buffer, p
 }
 
 function reportAnalysis(name: string, analysis: FileAnalysis, problems: string[], warnings: string[]): void {
+  if (analysis.uncovered) {
+    const { line, column } = analysis.uncovered;
+    // Not a SourceError: nothing is wrong with the file. Thrown before anything runs, so no statement is dropped unseen.
+    throw new Error(`${name}:${line}:${column}: the lexer's statements do not cover the SQL there (a pgshift bug; nothing was run): please report it with this file`);
+  }
   for (const p of analysis.problems) problems.push(`${name}:${p.line}:${p.column}: ${p.message}`);
   if (analysis.statementCount === 0) warnings.push(`${name}: contains no SQL statements; it will be recorded as applied`);
+}
+
+/**
+ * Lexes the files again, where needed, for a session whose standard_conforming_strings is `standard`
+ * by default (a database or role setting): as psql does, the lexer starts each file from the value
+ * the session reports, to which pgshift's reset after every file returns.
+ */
+export function followSessionStrings(files: readonly MigrationFile[], standard: boolean): void {
+  for (const file of files) if (file instanceof AnalyzedFile) file.startStrings(standard);
 }
 
 /** What a file's analysis answers, worked out when first asked for (or by checkContent). */
 abstract class AnalyzedFile {
   abstract analysis(): FileAnalysis;
+  /** standard_conforming_strings at the file's start. */
+  protected standardStrings = true;
+
+  startStrings(standard: boolean): void {
+    if (standard === this.standardStrings) return;
+    this.standardStrings = standard;
+    this.forgetAnalysis();
+  }
+
+  protected abstract forgetAnalysis(): void;
 
   get mode() {
     return this.analysis().mode;
@@ -343,11 +395,16 @@ class InMemoryFile extends AnalyzedFile implements MigrationFile {
   }
 
   analysis(): SqlAnalysis {
-    return (this.#analysis ??= analyzeSql(this.sql));
+    return (this.#analysis ??= analyzeSql(this.sql, startingStrings(this.standardStrings)));
+  }
+
+  protected forgetAnalysis(): void {
+    this.#analysis = undefined;
   }
 
   parts(): SqlPart[] {
-    return [{ text: this.sql, line: 1, statements: this.analysis().statements, index: 0, lead: '' }];
+    const { statements, stringBreaks } = this.analysis();
+    return splitPart({ text: this.sql, line: 1, statements, index: 0, lead: '' }, stringBreaks);
   }
 }
 
@@ -385,10 +442,12 @@ class LargeFile extends AnalyzedFile implements MigrationFile {
   static read(name: string, version: string, path: string, fd: number, problems: string[]): LargeFile | undefined {
     keepYoungGenerationSmall();
     const sums = digests();
+    let nul = false;
     let tail = '';
     let down = false;
     try {
       for (const chunk of textChunks(fd, sums)) {
+        nul ||= chunk.includes('\0');
         // A marker split across two chunks is joined first. Of a line that goes on (a data file's
         // one-line INSERT), only its start is kept: a marker is a short line.
         const text = tail + chunk;
@@ -402,6 +461,16 @@ class LargeFile extends AnalyzedFile implements MigrationFile {
       problems.push(notUtf8(name, readFileSync(path)));
       return undefined;
     }
+    if (nul) {
+      // Located in a second pass, chunk by chunk: rare enough not to track lines on every read.
+      const again = openSync(path, 'r');
+      try {
+        problems.push(holdsNul(name, textChunks(again, digests())));
+      } finally {
+        closeSync(again);
+      }
+      return undefined;
+    }
     if (down || hasDownPart(tail)) {
       problems.push(`${name}: holds another tool's down part (goose, dbmate or node-pg-migrate markers) and is larger than ${LARGE_FILE_BYTES >> 20} MiB, which pgshift reads in parts and cannot cut; move the up part to a file of its own`);
       return undefined;
@@ -410,11 +479,15 @@ class LargeFile extends AnalyzedFile implements MigrationFile {
   }
 
   analysis(): FileAnalysis {
-    return (this.#analysis ??= analyzeChunks(this.#chunks()));
+    return (this.#analysis ??= analyzeChunks(this.#chunks(), PART_CHARS, startingStrings(this.standardStrings)));
+  }
+
+  protected forgetAnalysis(): void {
+    this.#analysis = undefined;
   }
 
   parts(): Iterable<SqlPart> {
-    return sqlParts(this.#chunks());
+    return sqlParts(this.#chunks(), PART_CHARS, startingStrings(this.standardStrings));
   }
 
   /** The text read afresh; throws SourceError at the end if it is no longer what was checksummed. */
@@ -498,8 +571,34 @@ export function checksumOf(normalizedSql: string): string {
   return sha256(normalizedSql);
 }
 
+/** The problem to report for text holding a NUL character: at the first one's line and column. */
+function holdsNul(name: string, chunks: Iterable<string>): string {
+  let line = 1;
+  let column = 1;
+  for (const chunk of chunks) {
+    const nul = chunk.indexOf('\0');
+    const end = nul < 0 ? chunk.length : nul;
+    const lineStart = chunk.lastIndexOf('\n', end - 1) + 1;
+    for (let i = chunk.indexOf('\n'); i >= 0 && i < end; i = chunk.indexOf('\n', i + 1)) line++;
+    column = (lineStart > 0 ? 1 : column) + codePoints(chunk, lineStart, end);
+    if (nul >= 0) break;
+  }
+  return `${name}:${line}:${column}: holds a NUL byte, which PostgreSQL cannot take in SQL text: saved as UTF-16? save it as UTF-8; otherwise remove the NUL`;
+}
+
+function codePoints(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xdc00 || code > 0xdfff) count++;
+  }
+  return count;
+}
+
 /** The problem to report for bytes that are not UTF-8: where the first bad byte is. */
 function notUtf8(name: string, bytes: Buffer): string {
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  if (utf16) return `${name}:1: is UTF-16 (it starts with the byte-order mark ${bytes[0]!.toString(16).toUpperCase()} ${bytes[1]!.toString(16).toUpperCase()}), not UTF-8; save it as UTF-8`;
   const at = firstInvalidUtf8(bytes);
   const line = bytes.subarray(0, at).filter((b) => b === 10).length + 1;
   return `${name}:${line}: is not valid UTF-8 (byte 0x${bytes[at]?.toString(16).padStart(2, '0')} at offset ${at}); save the file as UTF-8`;

@@ -1,7 +1,8 @@
 // The lexer: splits a migration file into statements exactly where psql would send them, and decides
 // how the file runs (one transaction, the file's own BEGIN … COMMIT, or statement by statement).
 // Pure: no I/O. Offsets index the normalized text (BOM removed, CRLF → LF). The rules mirror psql's
-// src/fe_utils/psqlscan.l with standard_conforming_strings = on (the default since PostgreSQL 9.1).
+// src/fe_utils/psqlscan.l, following standard_conforming_strings statement by statement as psql does
+// (on by default since PostgreSQL 9.1; off, a backslash escapes in '…' strings as in E'…').
 
 import type { SourceProblem, SqlPart, Statement, TransactionMode } from './types.js';
 
@@ -16,6 +17,11 @@ export interface FileAnalysis {
   /** The file holds ALTER TYPE … ADD VALUE (allowed in a transaction since PG 12, but the new value is unusable until commit). */
   addsEnumValue: boolean;
   problems: SourceProblem[];
+  /**
+   * Where the statements leave SQL uncovered (text that is neither whitespace, a comment nor `;`):
+   * a lexer bug, which must stop the run before anything is sent. See firstUncovered.
+   */
+  uncovered: { line: number; column: number } | undefined;
 }
 
 /** analyzeSql's result: a file read at once, with its statements. */
@@ -23,6 +29,36 @@ export interface SqlAnalysis extends FileAnalysis {
   statements: Statement[];
   /** What runs in 'transaction' and 'wrapped' mode; same length and offsets as the input. */
   body: string;
+  /**
+   * Indices of the statements after which standard_conforming_strings changes: the server lexes a
+   * query string whole with the setting it has when the string arrives, so the text is sent in
+   * parts cut after each of them (see splitPart).
+   */
+  stringBreaks: number[];
+}
+
+/**
+ * standard_conforming_strings as psql follows it from the server's reports, statement by statement.
+ * On, '…' strings take a backslash literally; off, it escapes the next character, as in E'…'.
+ */
+export interface StringsSetting {
+  /** The session's value (SET, RESET), SET LOCAL aside. */
+  session: boolean;
+  /** A SET LOCAL's value, until the transaction block ends. */
+  local: boolean | undefined;
+  /** The session's value when the open transaction block began: ROLLBACK returns to it. */
+  atBegin: boolean | undefined;
+  /** What RESET returns to: the session's default (the server's, or a database or role setting). */
+  readonly initial: boolean;
+}
+
+/** The setting at the start of a file, for a session whose default is `standard` (true: on). */
+export function startingStrings(standard = true): StringsSetting {
+  return { session: standard, local: undefined, atBegin: undefined, initial: standard };
+}
+
+function standardNow(setting: StringsSetting): boolean {
+  return setting.local ?? setting.session;
 }
 
 const DEFAULT_REASON = 'default: whole file in one transaction';
@@ -64,6 +100,7 @@ interface Scanner {
   readonly findings: Finding[];
   /** `--` comments, kept so the directive can be looked for among the leading ones. */
   readonly lineComments: Array<{ start: number; end: number }>;
+  readonly strings: StringsSetting;
 }
 
 // Characters are compared as UTF-16 code units (charCodeAt: no one-character strings in the hot
@@ -99,6 +136,8 @@ const IDENT_RUN = /[A-Za-z0-9_$\u0080-\uffff]*/y;
 /** A dollar-quote tag: identifier characters without `$`. */
 const TAG_RUN = /[A-Za-z0-9_\u0080-\uffff]*/y;
 const NUMBER_RUN = /[0-9A-Za-z_.\u0080-\uffff]*/y;
+/** The rest of a `--` comment: psql's and PostgreSQL's `non_newline` is [^\n\r], so a lone CR ends it too. */
+const COMMENT_RUN = /[^\n\r]*/y;
 
 /** Where the run of `run`'s class that starts at `from` ends. */
 function runEnd(run: RegExp, sql: string, from: number): number {
@@ -123,7 +162,7 @@ function nextToken(s: Scanner): Token | undefined {
 function readToken(s: Scanner, c: number): Token {
   const start = s.pos;
   let kind: TokenKind = 'literal';
-  if (c === QUOTE) readString(s, start, false);
+  if (c === QUOTE) readString(s, start, !standardNow(s.strings));
   else if (c === DOUBLE_QUOTE) readQuotedIdentifier(s, start);
   else if (c === DOLLAR) kind = readDollar(s);
   else if (isIdentStart(c)) kind = readWordOrPrefixedString(s);
@@ -139,7 +178,7 @@ function readToken(s: Scanner, c: number): Token {
 
 function skipLineComment(s: Scanner): boolean {
   if (!s.sql.startsWith('--', s.pos)) return false;
-  const end = lineEnd(s.sql, s.pos);
+  const end = runEnd(COMMENT_RUN, s.sql, s.pos);
   s.lineComments.push({ start: s.pos, end });
   s.pos = end;
   return true;
@@ -211,7 +250,11 @@ function readString(s: Scanner, openedAt: number, backslashEscapes: boolean): vo
     }
   }
   s.pos = sql.length;
-  const what = backslashEscapes ? "E'…' string (opened here; in E'…' a backslash escapes the next character)" : 'quoted string (opened here)';
+  const what = !backslashEscapes
+    ? 'quoted string (opened here)'
+    : sql.charCodeAt(openedAt) === QUOTE
+      ? "quoted string (opened here; standard_conforming_strings is off, so a backslash escapes the next character, as in E'…')"
+      : "E'…' string (opened here; in E'…' a backslash escapes the next character)";
   s.findings.push({ offset: openedAt, message: `unterminated ${what}` });
 }
 
@@ -222,7 +265,7 @@ function continuationQuoteAfter(sql: string, from: number): number {
   while (i < sql.length) {
     const c = sql.charCodeAt(i);
     if (c === DASH && sql.charCodeAt(i + 1) === DASH) {
-      i = lineEnd(sql, i);
+      i = runEnd(COMMENT_RUN, sql, i);
     } else if (c === QUOTE && sawNewline) {
       return i;
     } else if (isSpace(c)) {
@@ -293,7 +336,8 @@ function readWordOrPrefixedString(s: Scanner): TokenKind {
   const word = sql.charAt(start).toLowerCase();
   const next = sql.charCodeAt(s.pos);
   if (next === QUOTE && (word === 'e' || word === 'b' || word === 'x' || word === 'n')) {
-    readString(s, start, word === 'e');
+    // psql lexes N'…' as N and then '…': it follows standard_conforming_strings like any '…'.
+    readString(s, start, word === 'e' || (word === 'n' && !standardNow(s.strings)));
     return 'literal';
   }
   const quote = sql.charCodeAt(s.pos + 1);
@@ -323,6 +367,8 @@ interface Piece {
   facts: Facts;
   /** Its first top-level word (lowercased), '' if none. */
   firstWord: string;
+  /** standard_conforming_strings is not the same after it as before. */
+  changesStrings: boolean;
 }
 
 interface Lexed {
@@ -331,6 +377,10 @@ interface Lexed {
   lineComments: Array<{ start: number; end: number }>;
   /** Just past the last complete statement: the end of the text unless it was lexed as cut short. */
   cut: number;
+  /** standard_conforming_strings at `cut`, where lexing the text that follows starts. */
+  strings: StringsSetting;
+  /** Line and column (in the file) of an offset into the text. */
+  at(offset: number): { line: number; column: number };
 }
 
 /**
@@ -371,11 +421,14 @@ interface LexOptions {
   partial?: boolean;
   /** @default 1 */
   firstLine?: number;
+  /** At the text's start. @default startingStrings() */
+  strings?: StringsSetting;
 }
 
 function lex(sql: string, options: LexOptions = {}): Lexed {
   const partial = options.partial ?? false;
-  const s: Scanner = { sql, firstLine: options.firstLine ?? 1, lines: lineStarts(sql), pos: 0, findings: [], lineComments: [] };
+  const strings = { ...(options.strings ?? startingStrings()) };
+  const s: Scanner = { sql, firstLine: options.firstLine ?? 1, lines: lineStarts(sql), pos: 0, findings: [], lineComments: [], strings };
   const pieces: Piece[] = [];
   let tokens: Token[] = [];
   let depth = 0;
@@ -398,7 +451,10 @@ function lex(sql: string, options: LexOptions = {}): Lexed {
     if (token.kind === 'word') trackRoutineBody(routine, token.value, depth);
     if (token.kind === 'symbol' && token.value === ')') depth = Math.max(0, depth - 1);
     token.depth = depth;
-    tokens.push(token);
+    // Statements that mode detection reads no further into keep their first and last token only:
+    // a 50 MB INSERT … VALUES would otherwise hold millions of tokens until its `;`.
+    if (tokens.length < 2 || readsOn(tokens[0]!)) tokens.push(token);
+    else tokens[1] = token;
     if (token.kind === 'symbol' && token.value === '(') depth++;
   }
   if (!partial) {
@@ -410,7 +466,14 @@ function lex(sql: string, options: LexOptions = {}): Lexed {
     .filter((f) => f.offset < cut)
     .sort((a, b) => a.offset - b.offset)
     .map((f) => ({ ...locate(s, f.offset), message: f.message }));
-  return { pieces, problems, lineComments: s.lineComments.filter((c) => c.start < cut), cut };
+  return { pieces, problems, lineComments: s.lineComments.filter((c) => c.start < cut), cut, strings: { ...s.strings }, at: (offset) => locate(s, offset) };
+}
+
+/** The first words of the statements whose facts (factsOf, copyDirection, stringsStatement) read past their first token. */
+const READ_ON = new Set(['begin', 'start', 'commit', 'end', 'rollback', 'abort', 'prepare', 'create', 'drop', 'alter', 'reindex', 'vacuum', 'cluster', 'discard', 'do', 'copy', 'set', 'reset']);
+
+function readsOn(first: Token): boolean {
+  return first.kind !== 'word' || READ_ON.has(first.value);
 }
 
 /**
@@ -426,7 +489,9 @@ function finishStatement(s: Scanner, pieces: Piece[], tokens: Token[], terminate
   if (copy === 'from stdin' && terminated && !skipCopyData(s, partial) && partial) return false;
   const line = locate(s, first.start).line;
   const statement: Statement = { text: s.sql.slice(first.start, last.end), start: first.start, end: last.end, line };
-  pieces.push({ statement, facts: factsOf(words, tokens), firstWord: words[0] ?? '' });
+  const facts = factsOf(words, tokens);
+  const changesStrings = followStrings(s.strings, facts.control, words[0] ?? '', tokens);
+  pieces.push({ statement, facts, firstWord: words[0] ?? '', changesStrings });
   if (copy === 'from stdin') {
     s.findings.push({
       offset: first.start,
@@ -463,6 +528,58 @@ function skipCopyData(s: Scanner, partial: boolean): boolean {
   }
   s.pos = s.sql.length;
   return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coverage
+
+/** Whitespace, `;` and `--` comments: what may stand between statements (block comments are walked apart, they nest). */
+const GAP_RUN = /(?:[ \n\t\r\f\v;]+|--[^\n\r]*)*/y;
+
+/**
+ * Offset of the first character of `text` that no statement covers and that is not whitespace, a
+ * comment or a `;`; -1 when there is none. Written apart from the lexer, on purpose: a statement run
+ * alone is sent as its text only, so a lexer slip that leaves SQL between two statements (as a `--`
+ * comment ending at a lone CR once did) would drop that SQL silently. Statements are in order.
+ */
+export function firstUncovered(text: string, statements: readonly Statement[]): number {
+  let from = 0;
+  for (const statement of statements) {
+    const gapEnd = endOfGap(text, from, statement.start);
+    if (gapEnd < statement.start) return gapEnd;
+    from = statement.end;
+  }
+  const end = endOfGap(text, from, text.length);
+  return end < text.length ? end : -1;
+}
+
+/** Where the run of whitespace, `;` and comments from `from` stops, at most `to`. */
+function endOfGap(text: string, from: number, to: number): number {
+  let at = from;
+  for (;;) {
+    at = runEnd(GAP_RUN, text, at);
+    if (at >= to) return to;
+    if (!text.startsWith('/*', at)) return at;
+    const closed = endOfBlockComment(text, at);
+    if (closed < 0) return at;
+    at = closed;
+  }
+}
+
+/** Just past the `*\/` closing the (nesting) block comment opened at `at`; -1 if it never closes. */
+function endOfBlockComment(text: string, at: number): number {
+  let depth = 0;
+  for (let i = at; i < text.length - 1; i++) {
+    if (text.charCodeAt(i) === SLASH && text.charCodeAt(i + 1) === 0x2a) {
+      depth++;
+      i++;
+    } else if (text.charCodeAt(i) === 0x2a && text.charCodeAt(i + 1) === SLASH) {
+      depth--;
+      i++;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
 }
 
 /** Splits SQL into statements the way psql would send them. Never throws. */
@@ -547,12 +664,56 @@ function refusedStatement(words: string[], tokens: Token[]): string | undefined 
       return tokens.slice(1).every((t) => t.depth > 0 || t.value === '(' || t.value === ')' || t.value === 'verbose') ? 'CLUSTER' : undefined;
     case 'discard':
       return second === 'all' ? 'DISCARD ALL' : undefined;
+    case 'do':
+      return doBlockCommits(tokens) ? 'a DO block that commits (COMMIT or ROLLBACK in its body)' : undefined;
     case 'commit':
     case 'rollback':
       return second === 'prepared' ? `${first.toUpperCase()} PREPARED` : undefined;
     default:
       return undefined;
   }
+}
+
+/**
+ * A DO block whose PL/pgSQL body commits or rolls back (a batched backfill): PostgreSQL allows that
+ * only outside a transaction block. COMMIT/ROLLBACK count where a PL/pgSQL statement starts, found by
+ * lexing the body, so the words in its own strings, comments and expressions do not.
+ */
+function doBlockCommits(tokens: Token[]): boolean {
+  const top = tokens.filter((t) => t.depth === 0);
+  const language = top.findIndex((t) => t.kind === 'word' && t.value === 'language');
+  const named = language >= 0 ? top[language + 1]?.value.replace(/^'(.*)'$/s, '$1').toLowerCase() : 'plpgsql';
+  if (named !== 'plpgsql') return false;
+  const body = top.find((t, i) => i > 0 && t.kind === 'literal' && (t.value.startsWith('$') || t.value.startsWith("'")) && top[i - 1]?.value !== 'language');
+  const code = body && bodyText(body.value);
+  return code !== undefined && commitsAsStatement(code);
+}
+
+/** The code a DO's string holds: inside its dollar quotes, or its '…' with '' undone. */
+function bodyText(literal: string): string | undefined {
+  if (literal.startsWith("'")) return literal.slice(1, -1).replace(/''/g, "'");
+  const tag = dollarTagAt(literal, 0);
+  return tag === undefined || literal.length < 2 * tag.length ? undefined : literal.slice(tag.length, literal.length - tag.length);
+}
+
+/** Words after which a PL/pgSQL statement starts. */
+const STATEMENT_STARTS = new Set([';', 'begin', 'then', 'else', 'loop']);
+
+function commitsAsStatement(code: string): boolean {
+  const body: Scanner = { sql: code, firstLine: 1, lines: [0], pos: 0, findings: [], lineComments: [], strings: startingStrings() };
+  let previous: Token | undefined;
+  for (let token = nextToken(body); token; token = nextToken(body)) {
+    const atStart = previous === undefined || STATEMENT_STARTS.has(previous.value);
+    if (atStart && token.kind === 'word' && (token.value === 'commit' || token.value === 'rollback')) {
+      const next = nextToken(body);
+      // COMMIT; ROLLBACK; COMMIT AND [NO] CHAIN — not `rollback_count := …` or ROLLBACK TO (not PL/pgSQL).
+      if (next === undefined || next.value === ';' || next.value === 'and') return true;
+      previous = next;
+      continue;
+    }
+    previous = token;
+  }
+  return false;
 }
 
 function refusedCreateOrDrop(words: string[]): string | undefined {
@@ -593,37 +754,67 @@ function refusedReindex(tokens: Token[]): string | undefined {
  */
 class ModeFacts {
   count = 0;
-  /** Statements that are neither transaction control nor SET/RESET (which change only the session, reset after every file). */
-  ordinary = 0;
+  /**
+   * Units that take effect apart when the file runs statement by statement, counting only those that
+   * change the database: a statement outside the file's own blocks, or a whole BEGIN … COMMIT block.
+   * SET/RESET change only the session, which is reset after every file.
+   */
+  units = 0;
   addsEnumValue = false;
   directive = false;
   refused: { line: number; name: string; insideOwnBlock: boolean } | undefined;
   readonly controls: ControlAt[] = [];
   readonly problems: SourceProblem[] = [];
-  /** The file's own BEGIN … COMMIT is open after the statements so far. */
-  #open = false;
+  /** Statements (by index in the file) after which standard_conforming_strings changes. */
+  readonly stringBreaks: number[] = [];
+  uncovered: { line: number; column: number } | undefined;
+  /** The file's own transaction block open after the statements so far: the statement that opened it, where. */
+  #open: { name: string; line: number; column: number } | undefined;
+  /** The open block already holds a statement that changes the database. */
+  #blockCounted = false;
 
   add(text: string, lexed: Lexed): void {
     if (this.count === 0) {
       const firstStart = lexed.pieces[0]?.statement.start ?? text.length;
       this.directive ||= lexed.lineComments.some((c) => c.start < firstStart && DIRECTIVE.test(text.slice(c.start, c.end)));
     }
-    for (const { statement, facts, firstWord } of lexed.pieces) {
+    for (const { statement, facts, firstWord, changesStrings } of lexed.pieces) {
       const index = this.count++;
-      if (facts.control === undefined && !changesSessionOnly(statement.text)) this.ordinary++;
+      const chars = statement.end - statement.start;
+      if (chars > MAX_STATEMENT_CHARS) this.problems.push({ ...lexed.at(statement.start), message: tooLarge(chars, '') });
+      if (changesStrings) this.stringBreaks.push(index);
+      if (facts.control === undefined && !changesSessionOnly(statement.text)) this.#countUnit();
       this.addsEnumValue ||= facts.addsEnumValue;
-      if (facts.refused !== undefined && !this.refused) this.refused = { line: statement.line, name: facts.refused, insideOwnBlock: this.#open };
+      if (facts.refused !== undefined && !this.refused) this.refused = { line: statement.line, name: facts.refused, insideOwnBlock: this.#open !== undefined };
       if (facts.control === undefined) continue;
       this.controls.push({ index, control: facts.control, line: statement.line, firstWord });
-      if (facts.control === 'open' || facts.control === 'chain') this.#open = true;
-      else if (facts.control === 'close' || facts.control === 'end') this.#open = false;
+      if (facts.control === 'open' || facts.control === 'chain') {
+        this.#open = { name: facts.control === 'chain' ? `${firstWord.toUpperCase()} AND CHAIN` : controlName(firstWord), ...lexed.at(statement.start) };
+        this.#blockCounted = false;
+      } else {
+        this.#open = undefined;
+      }
     }
     this.problems.push(...lexed.problems);
+    // Lexer problems stop the file anyway (and a meta-command's line is no statement's text).
+    if (lexed.problems.length === 0 && this.uncovered === undefined) {
+      const at = firstUncovered(text.slice(0, lexed.cut), lexed.pieces.map((p) => p.statement));
+      if (at >= 0) this.uncovered = lexed.at(at);
+    }
+  }
+
+  #countUnit(): void {
+    if (this.#open === undefined) this.units++;
+    else if (!this.#blockCounted) {
+      this.units++;
+      this.#blockCounted = true;
+    }
   }
 
   analysis(): FileAnalysis {
     const { mode, reason } = this.#decide();
-    return { mode, reason, partialRisk: mode === 'no-transaction' && this.ordinary > 1, statementCount: this.count, addsEnumValue: this.addsEnumValue, problems: this.problems };
+    const problems = this.#open ? [...this.problems, unclosedBlock(this.#open)] : this.problems;
+    return { mode, reason, partialRisk: mode === 'no-transaction' && this.units > 1, statementCount: this.count, addsEnumValue: this.addsEnumValue, problems, uncovered: this.uncovered };
   }
 
   #decide(): { mode: TransactionMode; reason: string } {
@@ -660,12 +851,83 @@ class ModeFacts {
   }
 }
 
+/**
+ * A transaction block the file opens and never closes: psql's session ends with it rolled back, so
+ * committing it (as running on would) gives a database the file does not describe when run by psql.
+ */
+function unclosedBlock(open: { name: string; line: number; column: number }): SourceProblem {
+  return {
+    line: open.line,
+    column: open.column,
+    message: `${open.name} opens a transaction block that the file never closes (psql would roll it back when its session ends); end the block with COMMIT; — or remove the ${open.name} to let pgshift run the whole file in one transaction`,
+  };
+}
+
 /** A control statement, where it stands in the file. */
 interface ControlAt {
   index: number;
   control: Control;
   line: number;
   firstWord: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// standard_conforming_strings
+
+/**
+ * Follows standard_conforming_strings past a statement (its transaction control and, for SET or
+ * RESET, the tokens) as the server's report to psql would; true when the value in effect changed.
+ */
+function followStrings(setting: StringsSetting, control: Control | undefined, firstWord: string, tokens: Token[]): boolean {
+  const before = standardNow(setting);
+  const set = firstWord === 'set' || firstWord === 'reset' ? stringsStatement(tokens) : undefined;
+  if (set) {
+    const value = set.value ?? setting.initial;
+    // Outside a transaction block, SET LOCAL changes nothing (the server only warns).
+    if (!set.local) Object.assign(setting, { session: value, local: undefined });
+    else if (setting.atBegin !== undefined) setting.local = value;
+  }
+  if (control !== undefined) endOrOpenBlock(setting, control, firstWord);
+  return standardNow(setting) !== before;
+}
+
+function endOrOpenBlock(setting: StringsSetting, control: Control, firstWord: string): void {
+  if (control === 'open') {
+    setting.atBegin ??= setting.session;
+    return;
+  }
+  // ROLLBACK and ABORT undo the block's SETs; COMMIT, END and PREPARE TRANSACTION keep its session SETs.
+  const rollsBack = firstWord === 'rollback' || firstWord === 'abort';
+  if (rollsBack && setting.atBegin !== undefined) setting.session = setting.atBegin;
+  setting.local = undefined;
+  setting.atBegin = control === 'chain' ? setting.session : undefined;
+}
+
+/**
+ * `SET [SESSION|LOCAL] standard_conforming_strings {TO|=} value|DEFAULT`, `RESET standard_conforming_strings`,
+ * `RESET ALL`: the value it sets (undefined: the default), or undefined for any other statement.
+ */
+function stringsStatement(tokens: Token[]): { value: boolean | undefined; local: boolean } | undefined {
+  const values = tokens.map((t) => t.value);
+  if (values[0] === 'reset') {
+    return values.length === 2 && (values[1] === 'standard_conforming_strings' || values[1] === 'all') ? { value: undefined, local: false } : undefined;
+  }
+  const scope = values[1] === 'session' || values[1] === 'local' ? 1 : 0;
+  const [name, to, setting] = values.slice(1 + scope);
+  if (name !== 'standard_conforming_strings' || (to !== 'to' && to !== '=') || setting === undefined || values.length !== 4 + scope) return undefined;
+  const local = values[1] === 'local';
+  if (setting === 'default') return { value: undefined, local };
+  const value = parseBool(setting.replace(/^'(.*)'$/s, '$1'));
+  return value === undefined ? undefined : { value, local };
+}
+
+/** PostgreSQL's parse_bool: on/off, true/false, yes/no (and their unambiguous prefixes), 1/0. */
+function parseBool(text: string): boolean | undefined {
+  const v = text.toLowerCase();
+  if (v === '') return undefined;
+  if ('true'.startsWith(v) || 'yes'.startsWith(v) || v === '1' || v === 'on') return true;
+  if ('false'.startsWith(v) || 'no'.startsWith(v) || v === '0' || (v.length >= 2 && 'off'.startsWith(v))) return false;
+  return undefined;
 }
 
 /** A SET or RESET: it changes only the session (which is reset after every file), never the database. */
@@ -679,14 +941,14 @@ function controlName(first: string): string {
 }
 
 /** Decides how a file runs. `sql` is already normalized (BOM removed, CRLF → LF). Never throws. */
-export function analyzeSql(sql: string): SqlAnalysis {
-  const lexed = lex(sql);
+export function analyzeSql(sql: string, strings = startingStrings()): SqlAnalysis {
+  const lexed = lex(sql, { strings });
   const facts = new ModeFacts();
   facts.add(sql, lexed);
   const analysis = facts.analysis();
   const statements = lexed.pieces.map((p) => p.statement);
   const last = statements[statements.length - 1];
-  return { ...analysis, statements, body: analysis.mode === 'wrapped' && last ? blank(sql, last) : sql };
+  return { ...analysis, statements, body: analysis.mode === 'wrapped' && last ? blank(sql, last) : sql, stringBreaks: facts.stringBreaks };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -700,16 +962,76 @@ export function analyzeSql(sql: string): SqlAnalysis {
  */
 export const PART_CHARS = 64 << 10;
 
+/**
+ * The largest statement pgshift sends. A statement goes to the server whole, as one string, and is
+ * held several times over on the way (the text, the query with what travels with it, pg's buffer):
+ * a peak of ~110 MB at this size, ~8× a statement's size beyond. Larger ones are refused before
+ * anything runs (docs/PERFORMANCE.md, "Large files").
+ */
+export const MAX_STATEMENT_CHARS = 8 << 20;
+
+function tooLarge(chars: number, atLeast: '' | 'at least '): string {
+  const mib = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
+  return `this statement is ${atLeast}${mib(chars)} long, over the ${mib(MAX_STATEMENT_CHARS)} pgshift sends as one statement (it is held whole, several times over, in memory): split it into smaller statements (e.g. INSERTs of fewer rows: the file still runs in one transaction), or load the data with COPY … FROM a file on the database server`;
+}
+
 /** analyzeSql for a file whose (normalized) text arrives in chunks; never holds more than a part of it. */
-export function analyzeChunks(chunks: Iterable<string>, partChars = PART_CHARS): FileAnalysis {
+export function analyzeChunks(chunks: Iterable<string>, partChars = PART_CHARS, strings = startingStrings()): FileAnalysis {
   const facts = new ModeFacts();
-  for (const { part, lexed } of lexParts(chunks, partChars)) facts.add(part.text, lexed);
+  for (const { part, lexed } of lexParts(chunks, partChars, strings)) facts.add(part.text, lexed);
   return facts.analysis();
 }
 
-/** The file whose text arrives in `chunks`, as parts: runs of whole statements of about `partChars`. */
-export function* sqlParts(chunks: Iterable<string>, partChars = PART_CHARS): Generator<SqlPart> {
-  for (const { part } of lexParts(chunks, partChars)) yield part;
+/**
+ * The file whose text arrives in `chunks`, as parts: runs of whole statements of about `partChars`,
+ * also cut after each statement that changes standard_conforming_strings (see splitPart).
+ */
+export function* sqlParts(chunks: Iterable<string>, partChars = PART_CHARS, strings = startingStrings()): Generator<SqlPart> {
+  for (const { part, lexed, oversized } of lexParts(chunks, partChars, strings)) {
+    if (oversized) throw new Error(`line ${part.line}: a statement over MAX_STATEMENT_CHARS reached sqlParts: its file should have been refused before anything ran`);
+    const breaks = lexed.pieces.flatMap((p, i) => (p.changesStrings ? [i + part.index] : []));
+    yield* splitPart(part, breaks);
+  }
+}
+
+/**
+ * The part cut after each statement numbered `breaks` (in the file), for a setting that changes
+ * there: the server lexes a whole query string with standard_conforming_strings as it is when the
+ * string arrives, as psql's statement-by-statement sending would not. Parts keep SqlPart's contract
+ * (a part after the first starts at the start of a line, what precedes it there blanked).
+ */
+export function splitPart(part: SqlPart, breaks: readonly number[]): SqlPart[] {
+  const parts: SqlPart[] = [];
+  let rest = part;
+  for (const after of breaks) {
+    const k = after + 1 - rest.index;
+    if (k <= 0 || k >= rest.statements.length) continue;
+    const [head, tail] = cutBefore(rest, k);
+    parts.push(head);
+    rest = tail;
+  }
+  parts.push(rest);
+  return parts;
+}
+
+/** The part in two, the second starting at its k-th statement. */
+function cutBefore(part: SqlPart, k: number): [SqlPart, SqlPart] {
+  const { text } = part;
+  const at = part.statements[k]!.start;
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  // On the part's first line, the blanked start stands for part.lead.
+  const lead = lineStart === 0 ? part.lead + text.slice(countCharacters(part.lead, 0, part.lead.length), at) : text.slice(lineStart, at);
+  const pad = countCharacters(lead, 0, lead.length);
+  const shift = pad - at;
+  const head: SqlPart = { ...part, text: text.slice(0, at), statements: part.statements.slice(0, k) };
+  const tail: SqlPart = {
+    text: ' '.repeat(pad) + text.slice(at),
+    line: part.line + newlines(text, lineStart),
+    index: part.index + k,
+    lead,
+    statements: part.statements.slice(k).map((st) => ({ ...st, start: st.start + shift, end: st.end + shift })),
+  };
+  return [head, tail];
 }
 
 /**
@@ -719,7 +1041,8 @@ export function* sqlParts(chunks: Iterable<string>, partChars = PART_CHARS): Gen
  * and columns count as in the file. A statement longer than `partChars` makes a part of its own (the
  * text is lexed again only once it has doubled, not for every chunk).
  */
-function* lexParts(chunks: Iterable<string>, partChars: number): Generator<{ part: SqlPart; lexed: Lexed }> {
+function* lexParts(chunks: Iterable<string>, partChars: number, startStrings: StringsSetting): Generator<{ part: SqlPart; lexed: Lexed; oversized?: true }> {
+  let strings = startStrings;
   let text = '';
   let line = 1;
   let index = 0;
@@ -730,13 +1053,21 @@ function* lexParts(chunks: Iterable<string>, partChars: number): Generator<{ par
   for (const chunk of chunks) {
     text += chunk;
     if (text.length < lexAt) continue;
-    const lexed = lex(text, { partial: true, firstLine: line });
+    const lexed = lex(text, { partial: true, firstLine: line, strings });
     if (lexed.cut === 0) {
+      // Past the limit, the statement is refused: reading on would hold all of it to say so.
+      const start = endOfGap(text, 0, text.length);
+      if (text.length - start > MAX_STATEMENT_CHARS) {
+        const problem = { ...lexed.at(start), message: tooLarge(text.length - start, 'at least ') };
+        yield { part: partOf(text, line, index, lead, lexed), lexed: { ...lexed, problems: [problem] }, oversized: true };
+        return;
+      }
       lexAt = 2 * text.length;
       continue;
     }
     yield { part: partOf(text.slice(0, lexed.cut), line, index, lead, lexed), lexed };
     index += lexed.pieces.length;
+    strings = lexed.strings;
     const lineStart = text.lastIndexOf('\n', lexed.cut - 1) + 1;
     line += newlines(text, lineStart);
     lead = lineStart === 0 ? lead + text.slice(pad, lexed.cut) : text.slice(lineStart, lexed.cut);
@@ -744,7 +1075,7 @@ function* lexParts(chunks: Iterable<string>, partChars: number): Generator<{ par
     text = ' '.repeat(pad) + text.slice(lexed.cut);
     lexAt = Math.max(partChars, 2 * text.length);
   }
-  const lexed = lex(text, { firstLine: line });
+  const lexed = lex(text, { firstLine: line, strings });
   yield { part: partOf(text, line, index, lead, lexed), lexed };
 }
 

@@ -77,7 +77,7 @@ export interface MigrationFile {
 export interface HistoryRow {
   id: number;
   filename: string;
-  /** As the database holds it (TIMESTAMP without time zone), e.g. `2025-10-18 19:53:41.123456`. */
+  /** RFC 3339 UTC, e.g. `2025-10-18T19:53:41.123456Z` (the TIMESTAMP column read in the session's TimeZone, which NOW() wrote it in). */
   appliedAt: string;
   checksum: string | null;
   executionTimeMs: number | null;

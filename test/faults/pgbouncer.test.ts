@@ -20,9 +20,9 @@ afterEach(async () => {
   db = undefined;
 });
 
-async function setUp(poolMode: PoolMode, poolSize?: number): Promise<{ db: TestDatabase; bouncer: Bouncer }> {
+async function setUp(poolMode: PoolMode, poolSize?: number, aliases?: (db: TestDatabase) => Record<string, string>): Promise<{ db: TestDatabase; bouncer: Bouncer }> {
   db = await createDatabase();
-  bouncer = await startPgbouncer({ serverPort: Number(new URL(db.url).port), poolMode, ...(poolSize ? { poolSize } : {}) });
+  bouncer = await startPgbouncer({ serverPort: Number(new URL(db.url).port), poolMode, ...(poolSize ? { poolSize } : {}), ...(aliases ? { aliases: aliases(db) } : {}) });
   return { db, bouncer };
 }
 
@@ -56,6 +56,19 @@ describe.skipIf(unavailable !== undefined)('PgBouncer', () => {
     const dir = await writeMigrations(FILES);
     const env = { DATABASE_URL: bouncer.urlFor(db.url), MIGRATIONS_DIR: dir };
     const results = await Promise.all(Array.from({ length: 8 }, () => collect(spawnCli([], env))));
+    for (const r of results) expect(r.code, r.stdout).toBe(0);
+    const applied = results.flatMap((r) => jsonLines(r.stdout).filter((e) => e.event === 'migration.applied').map((e) => e.file));
+    expect(applied.sort()).toEqual(Object.keys(FILES));
+    expect((await history(db)).map((h) => h.filename)).toEqual(Object.keys(FILES));
+  });
+
+  it('runners through a PgBouncer alias and runners connecting directly take one lock: each file applied once (10.A2a)', async () => {
+    const { db, bouncer } = await setUp('session', undefined, (d) => ({ app_alias: d.name }));
+    const dir = await writeMigrations(FILES);
+    const viaAlias = new URL(bouncer.urlFor(db.url));
+    viaAlias.pathname = '/app_alias';
+    const envs = [{ DATABASE_URL: viaAlias.toString(), MIGRATIONS_DIR: dir }, { DATABASE_URL: db.url, MIGRATIONS_DIR: dir }];
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => collect(spawnCli([], envs[i % 2]!))));
     for (const r of results) expect(r.code, r.stdout).toBe(0);
     const applied = results.flatMap((r) => jsonLines(r.stdout).filter((e) => e.event === 'migration.applied').map((e) => e.file));
     expect(applied.sort()).toEqual(Object.keys(FILES));

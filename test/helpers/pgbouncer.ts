@@ -71,13 +71,15 @@ async function listening(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-export async function startPgbouncer(options: { serverPort: number; poolMode: PoolMode; poolSize?: number }): Promise<Bouncer> {
+/** `aliases`: database names PgBouncer serves under another name (alias → the server's database). */
+export async function startPgbouncer(options: { serverPort: number; poolMode: PoolMode; poolSize?: number; aliases?: Record<string, string> }): Promise<Bouncer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pgshift-bouncer-'));
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'userlist.txt'), `"${SUPERUSER}" "${SUPERUSER_PASSWORD}"\n`);
   const ini = [
     '[databases]',
+    ...Object.entries(options.aliases ?? {}).map(([alias, database]) => `${alias} = host=127.0.0.1 port=${options.serverPort} dbname=${database}`),
     `* = host=127.0.0.1 port=${options.serverPort}`,
     '[pgbouncer]',
     'listen_addr = 127.0.0.1',

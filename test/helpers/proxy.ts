@@ -18,6 +18,11 @@ export interface ProxyOptions {
    * them out from the test's own connections (the server's pg_hba must admit it). @default unset
    */
   upstreamAddress?: string;
+  /**
+   * Never pass the client's half-close (FIN) on and never answer it, as some middleboxes do: the
+   * client's socket stays open until the server closes its side. @default false
+   */
+  swallowHalfClose?: boolean;
 }
 
 export interface Pair {
@@ -41,6 +46,12 @@ export interface TcpProxy {
   blackhole(): void;
   /** Stops forwarding on the connections open now only; new ones work. */
   freezeOpen(): void;
+  /**
+   * Forwards client → server at most `bytesPerSecond` (in 16 KiB slices; undefined: full speed
+   * again), on open and future connections. Bytes beyond it wait in the proxy, which stops reading
+   * from the client so the client's own send buffer fills, as on a slow uplink.
+   */
+  throttleUpload(bytesPerSecond: number | undefined): void;
   /** Drops, in the kernel, every packet between `upstreamAddress` and the server (needs iptables and root). */
   dropServerSide(): void;
   /** `url` rewritten to go through the proxy. */
@@ -59,20 +70,43 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
 
   const statements: string[] = [];
 
+  let uploadRate: number | undefined;
+
+  /** Writes `chunk` to `to` no faster than uploadRate allows, pausing `from` meanwhile. */
+  const throttled = (from: Socket, to: Socket, pair: Pair, chunk: Buffer) => {
+    from.pause();
+    const SLICE = 16 * 1024;
+    const next = (rest: Buffer) => {
+      if (frozen.has(pair)) return; // the rest is swallowed, and the client stays paused
+      if (rest.length === 0 || to.destroyed) {
+        from.resume();
+        return;
+      }
+      const slice = rest.subarray(0, SLICE);
+      to.write(slice);
+      const rate = uploadRate;
+      if (rate === undefined) to.write(rest.subarray(SLICE), () => next(Buffer.alloc(0)));
+      else setTimeout(() => next(rest.subarray(SLICE)), (slice.length / rate) * 1000);
+    };
+    next(chunk);
+  };
+
   const forward = (from: Socket, to: Socket, pair: Pair, watch?: (chunk: Buffer) => void) => {
+    const upload = watch !== undefined;
     from.on('data', (chunk: Buffer) => {
       if (frozen.has(pair)) return; // swallowed: the sender's kernel saw it acknowledged
       watch?.(chunk);
-      to.write(chunk);
+      if (upload && uploadRate !== undefined) throttled(from, to, pair, chunk);
+      else to.write(chunk);
     });
     // A frozen pair never passes a close on: the other end must find out by itself.
-    from.on('end', () => frozen.has(pair) || to.end());
+    from.on('end', () => frozen.has(pair) || (upload && options.swallowHalfClose) || to.end());
     from.on('close', () => frozen.has(pair) || to.destroy());
     from.on('error', () => {});
   };
 
   const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
+  const server: Server = createServer({ allowHalfOpen: options.swallowHalfClose === true }, (client) => {
     accepted += 1;
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
@@ -112,6 +146,9 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
       freezeOpen();
     },
     freezeOpen,
+    throttleUpload(bytesPerSecond) {
+      uploadRate = bytesPerSecond;
+    },
     dropServerSide() {
       if (!options.upstreamAddress) throw new Error('dropServerSide needs upstreamAddress');
       const to = ['-s', options.upstreamAddress, '-d', targetHost, '-p', 'tcp', '--dport', String(options.targetPort), '-j', 'DROP'];
@@ -147,15 +184,23 @@ export async function startProxy(options: ProxyOptions): Promise<TcpProxy> {
  * The first message (StartupMessage, or SSLRequest and then nothing readable) has no type byte.
  */
 function queryReader(onSql: (sql: string) => void): (chunk: Buffer) => void {
-  let pending = Buffer.alloc(0);
+  // Chunks are joined only once a whole message is there: a 40 MB query arrives in hundreds of chunks.
+  let chunks: Buffer[] = [];
+  let buffered = 0;
   let started = false;
+  const joined = () => {
+    if (chunks.length > 1) chunks = [Buffer.concat(chunks, buffered)];
+    return chunks[0] ?? Buffer.alloc(0);
+  };
   return (chunk) => {
-    pending = Buffer.concat([pending, chunk]);
+    chunks.push(chunk);
+    buffered += chunk.length;
     for (;;) {
       const head = started ? 1 : 0;
-      if (pending.length < head + 4) return;
-      const length = pending.readInt32BE(head);
-      if (pending.length < head + length) return;
+      if (buffered < head + 4) return;
+      const length = (chunks[0]!.length >= head + 4 ? chunks[0]! : joined()).readInt32BE(head);
+      if (buffered < head + length) return;
+      const pending = joined();
       const type = started ? String.fromCharCode(pending[0]!) : '';
       const body = pending.subarray(head + 4, head + length);
       if (type === 'Q') onSql(body.toString('utf8', 0, body.indexOf(0)));
@@ -165,7 +210,8 @@ function queryReader(onSql: (sql: string) => void): (chunk: Buffer) => void {
         onSql(query.toString('utf8', 0, query.indexOf(0)));
       }
       started = true;
-      pending = pending.subarray(head + length);
+      chunks = [pending.subarray(head + length)];
+      buffered = chunks[0]!.length;
     }
   };
 }

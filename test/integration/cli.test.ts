@@ -59,9 +59,9 @@ describe('configuration', () => {
   it('text format renders readable lines, not JSON', async () => {
     const r = await runCli([], { LOG_FORMAT: 'text', DB_WAIT_TIMEOUT: 'x' });
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain('✗ invalid configuration');
-    expect(r.stdout).toContain('DB_WAIT_TIMEOUT: must be a duration');
-    expect(r.stdout).not.toContain('{"level"');
+    expect(r.stderr).toContain('✗ invalid configuration');
+    expect(r.stderr).toContain('DB_WAIT_TIMEOUT: must be a duration');
+    expect(r.stdout + r.stderr).not.toContain('{"level"');
   });
 });
 
@@ -83,7 +83,7 @@ describe('output', () => {
     const again = await runCli([], env);
     expect(again.stdout).toContain('✓ No pending migrations - database is up to date\n  (2 migrations already applied)\n');
     const after = await runCli(['status'], env);
-    expect(after.stdout).toMatch(/Applied Migrations:\n {2}✓ 0002_extraction_jobs\.sql \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)\n {2}✓ 20251019_add_user_preferences\.sql \(.*\)\nTotal: 2 applied, 0 pending\n/);
+    expect(after.stdout).toMatch(/Applied Migrations:\n {2}✓ 0002_extraction_jobs\.sql \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)\n {2}✓ 20251019_add_user_preferences\.sql \(.*\)\nTotal: 2 applied, 0 pending\n/);
     expect(after.stdout).not.toContain(String.fromCharCode(27));
   });
 

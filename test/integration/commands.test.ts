@@ -55,7 +55,7 @@ describe('create', () => {
     const dir = await writeMigrations({});
     const r = await runCli(['create', '!!!'], { MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(6);
-    expect(r.stdout).toContain('cannot make a file name of "!!!"');
+    expect(r.stderr).toContain('cannot make a file name of "!!!"');
   });
 });
 

@@ -1,7 +1,9 @@
 // Waiting for the database: what heals is retried within DB_WAIT_TIMEOUT, what won't is not.
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { collect, jsonLines, loggedSpanMs, runCli, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
 import { createDatabase, withDatabase } from '../helpers/db.js';
+import { startProxy } from '../helpers/proxy.js';
 import { freePort, startServer, SUPERUSER_PASSWORD } from '../helpers/server.js';
 
 describe('waiting for the database', () => {
@@ -105,6 +107,116 @@ describe('waiting for the database', () => {
       const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, HOSTNAME: 'migrate-job-7x9k2' });
       expect(r.code, r.stdout).toBe(0);
       expect(await db.query('SELECT * FROM probe')).toEqual([{ app: 'pgshift@migrate-job-7x9k2', idle: '30', intvl: '10', cnt: '3' }]);
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+/** A TCP server that accepts and never says a word, nor closes on our FIN (a hung middlebox, a wrong port behind a proxy). */
+async function silentPeer(): Promise<{ port: number; accepted: () => number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer({ allowHalfOpen: true }, (s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    accepted: () => sockets.size,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function failureMessage(stdout: string): string {
+  return String((jsonLines(stdout).find((e) => e.event === 'run.failed')?.err as { message?: string } | undefined)?.message);
+}
+
+describe('every attempt is bounded (#10 C12)', () => {
+  it('a silent peer (accepts, never answers, swallows the FIN): exit 4 within DB_WAIT_TIMEOUT, naming the host and what was seen', async () => {
+    const peer = await silentPeer();
+    try {
+      const dir = await writeMigrations({ '0001_a.sql': 'SELECT 1;' });
+      const r = await runCli([], { DATABASE_URL: `postgres://u:pw@127.0.0.1:${peer.port}/db`, MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '4s' }, { timeoutMs: 120_000 });
+      expect(r.code, r.stdout + r.stderr).toBe(4);
+      expect(r.durationMs).toBeLessThan(3 * 4000);
+      expect(failureMessage(r.stdout)).toMatch(new RegExp(`database not reachable at u@127\\.0\\.0\\.1:${peer.port}/db within \\ds \\(DB_WAIT_TIMEOUT\\): 127\\.0\\.0\\.1:${peer.port} accepted the connection but sent nothing for [\\d.]+s`));
+    } finally {
+      await peer.close();
+    }
+  }, 120_000);
+
+  it('DB_WAIT_TIMEOUT=0 against a silent peer: one attempt of connect_timeout, no retries', async () => {
+    const peer = await silentPeer();
+    try {
+      const r = await runCli(['wait'], { DATABASE_URL: `postgres://u:pw@127.0.0.1:${peer.port}/db?connect_timeout=2`, DB_WAIT_TIMEOUT: '0' }, { timeoutMs: 120_000 });
+      expect(r.code, r.stdout + r.stderr).toBe(4);
+      expect(r.durationMs).toBeLessThan(3 * 2000);
+      expect(jsonLines(r.stdout).filter((e) => e.event === 'db.wait')).toHaveLength(0);
+      expect(peer.accepted()).toBe(1);
+      expect(failureMessage(r.stdout)).toContain('in one attempt (DB_WAIT_TIMEOUT=0: no retries)');
+    } finally {
+      await peer.close();
+    }
+  }, 120_000);
+
+  it('SIGTERM while an attempt hangs on a silent peer ends the run at once (exit 143), not when the attempt times out', async () => {
+    const peer = await silentPeer();
+    try {
+      const child = spawnCli(['wait'], { DATABASE_URL: `postgres://u:pw@127.0.0.1:${peer.port}/db?connect_timeout=60`, DB_WAIT_TIMEOUT: '60s' });
+      const done = collect(child, { timeoutMs: 120_000 });
+      while (peer.accepted() === 0) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGTERM');
+      const r = await done;
+      expect(r.code, r.stdout + r.stderr).toBe(143);
+      // The attempt itself would run 10 s (the per-attempt cap); the signal ends it, not the timer.
+      expect(r.durationMs).toBeLessThan(8000);
+    } finally {
+      await peer.close();
+    }
+  }, 120_000);
+
+  it('sslmode=prefer through a proxy that swallows the half-close: the plain-text retry starts at once and the run succeeds', async () => {
+    const db = await createDatabase();
+    const proxy = await startProxy({ targetPort: Number(new URL(db.url).port), swallowHalfClose: true });
+    try {
+      const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
+      const r = await runCli([], { DATABASE_URL: proxy.urlFor(db.url), MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '5s' }, { timeoutMs: 120_000 });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.durationMs).toBeLessThan(3 * 5000);
+      expect(jsonLines(r.stdout).filter((e) => e.event === 'db.wait')).toHaveLength(0);
+      expect(await db.query('SELECT filename FROM schema_migrations')).toEqual([{ filename: '0001_a.sql' }]);
+    } finally {
+      await proxy.close();
+      await db.drop();
+    }
+  }, 120_000);
+
+  it('DB_WAIT_TIMEOUT=0 against a healthy server connects (one attempt, no retries)', async () => {
+    const db = await createDatabase();
+    try {
+      const r = await runCli(['wait'], { DATABASE_URL: db.url, DB_WAIT_TIMEOUT: '0' });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(jsonLines(r.stdout).some((e) => e.event === 'db.ready')).toBe(true);
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
+});
+
+describe('durations past what PostgreSQL and Node take (#10 C12)', () => {
+  it('MIGRATION_LOCK_TIMEOUT=9999h is a configuration error (exit 3) naming the variable and the maximum; nothing runs', async () => {
+    const db = await createDatabase();
+    try {
+      const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
+      const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, MIGRATION_LOCK_TIMEOUT: '9999h' });
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      expect(failureMessage(r.stdout)).toContain('MIGRATION_LOCK_TIMEOUT: must be at most 2147483647ms (about 596h)');
+      expect(await db.query(`SELECT to_regclass('a')::text AS a, to_regclass('schema_migrations')::text AS h`)).toEqual([{ a: null, h: null }]);
     } finally {
       await db.drop();
     }

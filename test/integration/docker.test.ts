@@ -51,13 +51,13 @@ describe('--docker', () => {
     const bin = await fakeDocker([{ Id: 'aaaa1111', Name: '/web', Config: { Image: 'nginx:1', Env: [] }, NetworkSettings: { Ports: {} }, HostConfig: {} }]);
     const r = await runCli(['--docker', '--list'], { PATH: `${bin}:${process.env.PATH}`, LOG_FORMAT: 'text' });
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain('--docker: no running PostgreSQL container found; running: web (nginx:1)');
+    expect(r.stderr).toContain('--docker: no running PostgreSQL container found; running: web (nginx:1)');
   });
 
   it('explains a missing docker CLI (exit 3)', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'pgshift-no-docker-'));
     const r = await runCli(['--docker'], { PATH: empty, LOG_FORMAT: 'text' }, { node: process.execPath });
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain('--docker: the docker CLI is not installed or not on PATH');
+    expect(r.stderr).toContain('--docker: the docker CLI is not installed or not on PATH');
   });
 });

@@ -155,7 +155,7 @@ describe('the fallback to statement by statement only where it cures (10.A6, 10.
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);\nSET TRANSACTION ISOLATION LEVEL SERIALIZABLE;\n' });
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).not.toContain('statement by statement');
+    expect(r.stdout + r.stderr).not.toContain('statement by statement');
     expect(await exists('public.a')).toBe(false);
     const [row] = await history();
     expect(row).toMatchObject({ filename: '0001_a.sql', success: false });
@@ -168,7 +168,7 @@ describe('the fallback to statement by statement only where it cures (10.A6, 10.
     });
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('CONTEXT: ');
+    expect(r.stdout + r.stderr).toContain('CONTEXT: ');
     expect(await exists('public.a')).toBe(false);
   });
 
@@ -211,7 +211,7 @@ describe('leftover INVALID indexes are matched by exact name (10.A7)', () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "T_a" ON t (a);' });
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('INVALID index left behind: public."T_a"');
+    expect(r.stdout + r.stderr).toContain('INVALID index left behind: public."T_a"');
   });
 });
 
@@ -220,7 +220,7 @@ describe('a wrapper that opens a READ ONLY or other kind of transaction (10.B11)
     const dir = await writeMigrations({ '0001_a.sql': 'BEGIN TRANSACTION READ ONLY;\nSELECT 1;\nCOMMIT;\n' });
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('its own BEGIN opens a READ ONLY transaction');
+    expect(r.stdout + r.stderr).toContain('its own BEGIN opens a READ ONLY transaction');
     expect(await history()).toEqual([expect.objectContaining({ filename: '0001_a.sql', success: false })]);
   });
 
@@ -322,15 +322,15 @@ describe('run-time errors point at the statement (11.1)', () => {
     });
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('0001_wrapped_fail.sql:3: ERROR 22012: division by zero');
-    expect(r.stdout).toContain('    3 | SELECT 1/0');
+    expect(r.stdout + r.stderr).toContain('0001_wrapped_fail.sql:3: ERROR 22012: division by zero');
+    expect(r.stdout + r.stderr).toContain('    3 | SELECT 1/0');
     await writeFile(join(dir, '0001_wrapped_fail.sql'), 'SELECT 1;\n');
     const again = await run(['repair'], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir });
     expect(again.code).toBe(0);
     const r2 = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r2.code).toBe(1);
-    expect(r2.stdout).toContain('0002_ctx.sql:3: ERROR 22012: division by zero');
-    expect(r2.stdout).toContain('CONTEXT: PL/pgSQL function boom() line 1 at RETURN');
+    expect(r2.stdout + r2.stderr).toContain('0002_ctx.sql:3: ERROR 22012: division by zero');
+    expect(r2.stdout + r2.stderr).toContain('CONTEXT: PL/pgSQL function boom() line 1 at RETURN');
     const rows = await history();
     expect(rows.find((h) => h.filename === '0002_ctx.sql')?.error_message).toContain('CONTEXT: PL/pgSQL function boom() line 1 at RETURN');
     const failed = jsonLines((await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir })).stdout).find((e) => e.event === 'migration.failed');
@@ -341,6 +341,6 @@ describe('run-time errors point at the statement (11.1)', () => {
     const dir = await writeMigrations({ '0001_nt.sql': '-- pgshift:no-transaction\nCREATE TABLE n (id int);\n\nSELECT 1/0;\n' });
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('0001_nt.sql:4: ERROR 22012: division by zero');
+    expect(r.stdout + r.stderr).toContain('0001_nt.sql:4: ERROR 22012: division by zero');
   });
 });

@@ -65,9 +65,9 @@ describe('errors point at the line', () => {
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
     // A run-time error has no position: the failing statement's line, and its first line shown.
-    expect(r.stdout).toContain('0001_a.sql:4: ERROR 23505: duplicate key value violates unique constraint "t_pkey"');
-    expect(r.stdout).toContain('DETAIL: Key (id)=(1) already exists.');
-    expect(r.stdout).toContain('    4 | INSERT INTO t VALUES (1)\n');
+    expect(r.stderr).toContain('0001_a.sql:4: ERROR 23505: duplicate key value violates unique constraint "t_pkey"');
+    expect(r.stderr).toContain('DETAIL: Key (id)=(1) already exists.');
+    expect(r.stderr).toContain('    4 | INSERT INTO t VALUES (1)\n');
     expect(await db.query(`SELECT to_regclass('public.t') AS t`)).toEqual([{ t: null }]);
   });
 
@@ -77,14 +77,14 @@ describe('errors point at the line', () => {
     });
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('0001_wrapped.sql:3:8: ERROR 42703: column "nosuchcol" does not exist');
+    expect(r.stderr).toContain('0001_wrapped.sql:3:8: ERROR 42703: column "nosuchcol" does not exist');
     // The offending line with a caret under column 8 (the report is indented by 4).
-    expect(r.stdout).toMatch(/\n {4}3 \| SELECT nosuchcol FROM w;\n {15}\^\n/);
+    expect(r.stderr).toMatch(/\n {4}3 \| SELECT nosuchcol FROM w;\n {15}\^\n/);
 
     const dir2 = await writeMigrations({ '0001_nt.sql': '-- pgshift:no-transaction\nCREATE TABLE n (id int);\n\n  SELECT  nosuch FROM n;\n' });
     const r2 = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir2, LOG_FORMAT: 'text' });
     expect(r2.code).toBe(1);
-    expect(r2.stdout).toContain('0001_nt.sql:4:11: ERROR 42703: column "nosuch" does not exist');
+    expect(r2.stderr).toContain('0001_nt.sql:4:11: ERROR 42703: column "nosuch" does not exist');
   });
 
   it('in a SQL_ASCII database, which counts bytes, not characters: the same line and column after non-ASCII text', async () => {
@@ -95,11 +95,11 @@ describe('errors point at the line', () => {
       const dir = await writeMigrations({ '0001_a.sql': text });
       const r = await runCli([], { DATABASE_URL: ascii.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
       expect(r.code).toBe(1);
-      expect(r.stdout).toContain('0001_a.sql:3:8: ERROR 42703: column "nope" does not exist');
-      expect(r.stdout).toMatch(/\n {4}3 \| SELECT nope FROM t;\n {15}\^\n/);
+      expect(r.stderr).toContain('0001_a.sql:3:8: ERROR 42703: column "nope" does not exist');
+      expect(r.stderr).toMatch(/\n {4}3 \| SELECT nope FROM t;\n {15}\^\n/);
       const nt = await writeMigrations({ '0001_a.sql': `-- pgshift:no-transaction\n${text.replace('SELECT nope', "SELECT 'é', nope")}` });
       const r2 = await runCli([], { DATABASE_URL: ascii.url, MIGRATIONS_DIR: nt, LOG_FORMAT: 'text' });
-      expect(r2.stdout).toContain('0001_a.sql:4:13: ERROR 42703: column "nope" does not exist');
+      expect(r2.stderr).toContain('0001_a.sql:4:13: ERROR 42703: column "nope" does not exist');
     } finally {
       await ascii.drop();
     }
@@ -109,9 +109,9 @@ describe('errors point at the line', () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE t (id int);', '0002_b.sql': 'BEGIN;\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\nCOMMIT;\n' });
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('ERROR 25001: CREATE INDEX CONCURRENTLY cannot run inside a transaction block');
+    expect(r.stderr).toContain('ERROR 25001: CREATE INDEX CONCURRENTLY cannot run inside a transaction block');
     // The file already runs statement by statement: the hint says what actually fixes it.
-    expect(r.stdout).toContain('HINT: the file already runs statement by statement; remove the BEGIN … COMMIT around this statement');
+    expect(r.stderr).toContain('HINT: the file already runs statement by statement; remove the BEGIN … COMMIT around this statement');
     // The BEGIN was rolled back with the failure: nothing took effect, so the file is failed (retried), not unfinished.
     const [row] = await db.query<{ error_message: string }>(`SELECT error_message FROM schema_migrations WHERE filename = '0002_b.sql'`);
     expect(row?.error_message).not.toMatch(/^unfinished/);
@@ -130,7 +130,7 @@ describe('pre-flight: refused before anything is applied (exit 6)', () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);', [name]: content });
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(6);
-    expect(r.stdout).toContain(message);
+    expect(r.stderr).toContain(message);
     expect(await db.query(`SELECT to_regclass('public.a') AS t`)).toEqual([{ t: null }]);
   });
 });
@@ -171,13 +171,13 @@ describe('no-transaction files', () => {
     const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' };
     const r = await runCli([], env);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('2 of 3 statements had taken effect before this one');
+    expect(r.stderr).toContain('2 of 3 statements had taken effect before this one');
     const [row] = await db.query<{ success: boolean; error_message: string }>('SELECT success, error_message FROM schema_migrations');
     expect(row?.success).toBe(false);
     expect(row?.error_message).toMatch(/^unfinished: stopped partway; /);
     const again = await runCli([], env);
     expect(again.code).toBe(6);
-    expect(again.stdout).toContain('unfinished: 0001_nt.sql');
+    expect(again.stderr).toContain('unfinished: 0001_nt.sql');
     expect(await db.query('SELECT count(*)::int AS n FROM nt')).toEqual([{ n: 1 }]);
   });
 
@@ -222,8 +222,8 @@ describe('no-transaction files', () => {
     const dir = await writeMigrations({ '0001_uq.sql': 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_id_uq ON t (id);' });
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('ran to the end, but an index it builds is INVALID');
-    expect(r.stdout).toContain('DROP INDEX CONCURRENTLY IF EXISTS public.t_id_uq;');
+    expect(r.stderr).toContain('ran to the end, but an index it builds is INVALID');
+    expect(r.stderr).toContain('DROP INDEX CONCURRENTLY IF EXISTS public.t_id_uq;');
   });
 
   it('a CONCURRENTLY build is not cut short by MIGRATION_LOCK_TIMEOUT while it waits for an older transaction', async () => {
@@ -251,8 +251,8 @@ describe('no-transaction files', () => {
     });
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('ERROR 23505');
-    expect(r.stdout).toContain('INVALID index left behind: public.t_id_uq; remove it with: DROP INDEX CONCURRENTLY IF EXISTS public.t_id_uq;');
+    expect(r.stderr).toContain('ERROR 23505');
+    expect(r.stderr).toContain('INVALID index left behind: public.t_id_uq; remove it with: DROP INDEX CONCURRENTLY IF EXISTS public.t_id_uq;');
     const [row] = await db.query<{ success: boolean; error_message: string }>(`SELECT success, error_message FROM schema_migrations WHERE filename = '0002_uq.sql'`);
     expect(row?.success).toBe(false);
     expect(row?.error_message).toContain('DROP INDEX CONCURRENTLY IF EXISTS public.t_id_uq');

@@ -56,9 +56,9 @@ describe('a file over 4 MiB', () => {
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code).toBe(1);
     const column = [...bad.slice(0, bad.indexOf('nope'))].length + 1;
-    expect(r.stdout).toContain(`0001_big.sql:${at}:${column}: ERROR 42703: column "nope" does not exist`);
+    expect(r.stderr).toContain(`0001_big.sql:${at}:${column}: ERROR 42703: column "nope" does not exist`);
     // The line as the file has it (not the blanked start of a part), and the caret under `nope`.
-    const lines = stripVTControlCharacters(r.stdout).split('\n');
+    const lines = stripVTControlCharacters(r.stderr).split('\n');
     const shown = lines.findIndex((l) => l.endsWith(`${at} | ${bad}`));
     expect(shown).toBeGreaterThan(0);
     const indent = lines[shown]!.length - `${at} | ${bad}`.length;
@@ -83,8 +83,8 @@ describe('a file over 4 MiB', () => {
     const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' };
     const r = await runCli([], env);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`0001_big.sql:${30_000 + 3}:8: ERROR 42703: column "nope" does not exist`);
-    expect(r.stdout).toContain(`30001 of ${t.length + 1} statements had taken effect before this one`);
+    expect(r.stderr).toContain(`0001_big.sql:${30_000 + 3}:8: ERROR 42703: column "nope" does not exist`);
+    expect(r.stderr).toContain(`30001 of ${t.length + 1} statements had taken effect before this one`);
     expect(await db.query('SELECT count(*)::int AS n FROM t')).toEqual([{ n: 30_000 }]);
     const [row] = await history();
     expect(row).toMatchObject({ filename: '0001_big.sql', success: false });

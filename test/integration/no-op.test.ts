@@ -84,7 +84,7 @@ describe('the no-op run', () => {
     await db.query(`DELETE FROM public.schema_migrations WHERE filename = '0002_b.sql'`);
     const pending = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(pending.code).toBe(6);
-    expect(pending.stdout).toContain('0002_b.sql:2:1: psql meta-command \\i cannot run outside psql');
+    expect(pending.stderr).toContain('0002_b.sql:2:1: psql meta-command \\i cannot run outside psql');
     expect(await db.query(`SELECT to_regclass('public.b') AS t`)).toEqual([{ t: null }]);
   });
 
@@ -92,10 +92,10 @@ describe('the no-op run', () => {
     const url = `postgres://nobody:pw@127.0.0.1:${await freePort()}/nothing`;
     const content = await runCli([], { DATABASE_URL: url, DB_WAIT_TIMEOUT: '1s', MIGRATIONS_DIR: await writeMigrations({ '0001_a.sql': META }), LOG_FORMAT: 'text' });
     expect(content.code, content.stdout).toBe(6);
-    expect(content.stdout).toContain('0001_a.sql:2:1: psql meta-command \\i');
+    expect(content.stderr).toContain('0001_a.sql:2:1: psql meta-command \\i');
     const named = await runCli([], { DATABASE_URL: url, DB_WAIT_TIMEOUT: '30s', MIGRATIONS_DIR: await writeMigrations({ 'add_users.sql': 'SELECT 1;' }), LOG_FORMAT: 'text' });
     expect(named.code, named.stdout).toBe(6);
-    expect(named.stdout).toContain("add_users.sql: a migration's name starts with its version");
+    expect(named.stderr).toContain("add_users.sql: a migration's name starts with its version");
     expect(named.stdout + named.stderr).not.toContain('database not ready; retrying'); // db.wait in text: it never waited
   });
 });

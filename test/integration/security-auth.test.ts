@@ -143,9 +143,9 @@ describe("libpq's password file (~/.pgpass, PGPASSFILE)", () => {
     const r = await runCli([], { ...pgEnv(), HOME: open.home, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text', DB_WAIT_TIMEOUT: '30s' });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stdout + r.stderr).not.toContain('database not ready; retrying'); // db.wait in text: no retry
-    expect(r.stdout).toContain(`⚠ password file ${open.path} has group or world access; ignored (permissions should be u=rw, 0600, or less)`);
-    expect(r.stdout).toContain("the server asks for a password and none is set: set POSTGRES_PASSWORD, PGPASSWORD or the URL's password, or add a line for this server to ~/.pgpass (or PGPASSFILE) with mode 0600");
-    expect(r.stdout).not.toContain('internal error');
+    expect(r.stderr).toContain(`⚠ password file ${open.path} has group or world access; ignored (permissions should be u=rw, 0600, or less)`);
+    expect(r.stderr).toContain("the server asks for a password and none is set: set POSTGRES_PASSWORD, PGPASSWORD or the URL's password, or add a line for this server to ~/.pgpass (or PGPASSFILE) with mode 0600");
+    expect(r.stdout + r.stderr).not.toContain('internal error');
     expect(await db.query(`SELECT to_regclass('public.schema_migrations') AS t`)).toEqual([{ t: null }]);
   });
 });
@@ -177,7 +177,7 @@ describe('secrets from files (*_FILE)', () => {
     const path = await make();
     const r = await runCli([], { POSTGRES_HOST: '127.0.0.1', POSTGRES_PORT: '1', POSTGRES_PASSWORD_FILE: path, LOG_FORMAT: 'text' });
     expect(r.code).toBe(3);
-    expect(r.stdout).toContain(`POSTGRES_PASSWORD_FILE: cannot read ${path} (${code})`);
+    expect(r.stderr).toContain(`POSTGRES_PASSWORD_FILE: cannot read ${path} (${code})`);
     expect(r.stdout).not.toContain('connecting to');
   });
 });

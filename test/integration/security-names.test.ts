@@ -27,8 +27,8 @@ describe('MIGRATIONS_SCHEMA and MIGRATIONS_TABLE', () => {
     for (const name of ['MIGRATIONS_SCHEMA', 'MIGRATIONS_TABLE']) {
       const r = await runCli([], { DATABASE_URL: db.url, [name]: value, MIGRATIONS_DIR: await writeMigrations({ '0001_a.sql': 'SELECT 1;' }), LOG_FORMAT: 'text' });
       expect(r.code, r.stdout).toBe(3);
-      expect(r.stdout).toMatch(new RegExp(`${name}: must be (a plain identifier|at most 63 characters)`));
-      expect(r.stdout).not.toContain(value);
+      expect(r.stderr).toMatch(new RegExp(`${name}: must be (a plain identifier|at most 63 characters)`));
+      expect(r.stdout + r.stderr).not.toContain(value);
       expect(r.stdout).not.toContain('connecting to');
     }
     expect(await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`)).toEqual([{ n: 0 }]);

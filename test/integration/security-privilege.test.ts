@@ -80,17 +80,17 @@ describe('a role that owns only its schema', () => {
     const dir = await writeMigrations(FILES);
     const r = await runCli([], { DATABASE_URL: url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(3);
-    expect(r.stdout).toContain('MIGRATIONS_SCHEMA: cannot create the history table public.schema_migrations (permission denied for schema public)');
-    expect(r.stdout).toContain('GRANT CREATE ON SCHEMA public');
-    expect(r.stdout).not.toContain('internal error');
+    expect(r.stderr).toContain('MIGRATIONS_SCHEMA: cannot create the history table public.schema_migrations (permission denied for schema public)');
+    expect(r.stderr).toContain('GRANT CREATE ON SCHEMA public');
+    expect(r.stdout + r.stderr).not.toContain('internal error');
   });
 
   it('with MIGRATIONS_SCHEMA set to a schema it may not even use: the same advice, exit 3, nothing created', async () => {
     await db.query('CREATE SCHEMA other');
     const r = await runCli([], { DATABASE_URL: url, MIGRATIONS_DIR: await writeMigrations(FILES), MIGRATIONS_SCHEMA: 'other', LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(3);
-    expect(r.stdout).toContain('MIGRATIONS_SCHEMA: cannot create the history table other.schema_migrations (permission denied for schema other)');
-    expect(r.stdout).toContain('GRANT CREATE ON SCHEMA other');
+    expect(r.stderr).toContain('MIGRATIONS_SCHEMA: cannot create the history table other.schema_migrations (permission denied for schema other)');
+    expect(r.stderr).toContain('GRANT CREATE ON SCHEMA other');
     expect(await db.query(`SELECT to_regclass('other.schema_migrations') AS t, to_regclass('app.users') AS u`)).toEqual([{ t: null, u: null }]);
   });
 });

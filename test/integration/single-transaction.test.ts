@@ -50,11 +50,11 @@ describe('--single-transaction', () => {
     const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' };
     const r = await run(['--single-transaction'], env);
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toContain('0003_c.sql:2:');
-    expect(r.stdout).toContain('42601');
+    expect(r.stderr).toContain('0003_c.sql:2:');
+    expect(r.stderr).toContain('42601');
     expect(await tables()).toEqual([]);
     expect(await history()).toEqual([expect.objectContaining({ filename: '0003_c.sql', success: false, error_message: expect.stringContaining('INSERT has more expressions than target columns') })]);
-    expect(r.stdout).toContain('the 2 migration(s) before it in this transaction were rolled back too');
+    expect(r.stderr).toContain('the 2 migration(s) before it in this transaction were rolled back too');
 
     await writeFile(`${dir}/0003_c.sql`, 'CREATE TABLE c (id int);\nINSERT INTO c VALUES (1);');
     const fixed = await run(['--single-transaction'], { ...env, LOG_FORMAT: 'json' });
@@ -70,7 +70,7 @@ describe('--single-transaction', () => {
     });
     const r = await run(['--single-transaction'], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
     expect(r.code, r.stdout + r.stderr).toBe(6);
-    expect(r.stdout).toContain('--single-transaction: 0002_idx.sql cannot run inside a transaction (line 1: CREATE INDEX CONCURRENTLY cannot run inside a transaction block)');
+    expect(r.stderr).toContain('--single-transaction: 0002_idx.sql cannot run inside a transaction (line 1: CREATE INDEX CONCURRENTLY cannot run inside a transaction block)');
     expect(await tables()).toEqual([]);
     expect(await history()).toEqual([]);
   });

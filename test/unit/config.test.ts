@@ -38,6 +38,8 @@ describe('durations', () => {
     ['1h', 3_600_000],
     ['1.5s', 1500],
     ['0', 0],
+    ['2147483647ms', 2_147_483_647],
+    ['596h', 2_145_600_000],
   ])('%s = %d ms', (input, ms) => expect(parseDuration(input)).toBe(ms));
   it.each(['10', '10 m', 'ten', '-1s', ''])('%j is refused', (input) => expect(() => parseDuration(input)).toThrow('must be a duration'));
 });
@@ -77,6 +79,7 @@ describe('problems name the variable, never the value', () => {
     [{ DATABASE_URL: 'not a url s3cr3t' }, 'DATABASE_URL: is not a valid URL; expected postgres://user:password@host:5432/database'],
     [{ DATABASE_URL: 'mysql://u:s3cr3t@h/d' }, 'DATABASE_URL: must start with postgres:// or postgresql://'],
     [{ DATABASE_URL: 'postgres://u@h1,h2/d' }, 'DATABASE_URL: several hosts are not supported; name one host'],
+    [{ DATABASE_URL: 'postgres://app:5432/Sup3rSecret@db/app' }, 'DATABASE_URL: has an "@" after the host, in the database name: a password holding "/", "@", ":", "#" or "?" must be percent-encoded (%2F, %40, %3A, %23, %3F)'],
     [{ DATABASE_URL_FILE: '/missing' }, 'DATABASE_URL_FILE: cannot read /missing (ENOENT)'],
     [{ POSTGRES_PASSWORD: 'a', POSTGRES_PASSWORD_FILE: '/run/secrets/pw' }, 'POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE: both are set; set only one'],
     [{ POSTGRES_PORT: '99999' }, 'POSTGRES_PORT: must be a port number from 1 to 65535'],
@@ -86,7 +89,34 @@ describe('problems name the variable, never the value', () => {
     [{ MIGRATIONS_TABLE: 'a;b' }, 'MIGRATIONS_TABLE: must be a plain identifier: letters, digits and _, not starting with a digit'],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT: must be one of: text, json, auto'],
     [{ LOCK_TIMEOUT: 'forever' }, 'LOCK_TIMEOUT: must be a duration such as 500ms, 30s, 10m or 1h'],
+    // Past PostgreSQL's int milliseconds (lock_timeout) and Node's timers (#10 C12).
+    [{ MIGRATION_LOCK_TIMEOUT: '9999h' }, "MIGRATION_LOCK_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
+    [{ LOCK_TIMEOUT: '597h' }, "LOCK_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
+    [{ DB_WAIT_TIMEOUT: '2147483648ms' }, "DB_WAIT_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
+    [{ AWAIT_TIMEOUT: '99999m' }, "AWAIT_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
+    [{ PGCONNECT_TIMEOUT: '9999999' }, 'PGCONNECT_TIMEOUT: must be at most 2147483 seconds'],
+    // URL parameters pgshift would otherwise ignore (#11 item 7).
+    [{ DATABASE_URL: 'postgres://u@h/d?sslmod=require' }, 'DATABASE_URL: parameter sslmod is not supported; supported: host, port, user, password, dbname, sslmode, sslrootcert, sslcert, sslkey, connect_timeout, options, target_session_attrs, application_name (accepted without effect: fallback_application_name, keepalives, keepalives_idle, keepalives_interval, keepalives_count, tcp_user_timeout, client_encoding, gssencmode, channel_binding, sslnegotiation)'],
+    [{ DATABASE_URL: 'postgres://u@h/d?channel_binding=require' }, 'DATABASE_URL channel_binding: only disable or prefer is supported (pgshift cannot keep any other value); remove the parameter or change it'],
+    [{ DATABASE_URL: 'postgres://u@h/d?client_encoding=LATIN1' }, 'DATABASE_URL client_encoding: only utf8 or utf-8 is supported (pgshift cannot keep any other value); remove the parameter or change it'],
+    [{ DATABASE_URL: 'postgres://u@h/d?target_session_attrs=master' }, 'DATABASE_URL target_session_attrs: must be one of any, read-write, read-only, primary, standby, prefer-standby'],
+    [{ PGTARGETSESSIONATTRS: 'rw' }, 'PGTARGETSESSIONATTRS: must be one of any, read-write, read-only, primary, standby, prefer-standby'],
+    [{ DATABASE_URL: 'postgres://u@h/d?connect_timeout=9999999' }, 'DATABASE_URL connect_timeout: must be at most 2147483 seconds'],
   ])('%j', (env, message) => expect(problems(env)).toEqual([message]));
+});
+
+describe('URL parameters as libpq reads them (#11 item 7)', () => {
+  const session = (env: Record<string, string>) => {
+    const c = load(env).connection;
+    return `attrs=${c.targetSessionAttrs} options=${c.options ?? '-'} app=${c.applicationName ?? '-'} timeout=${c.connectTimeoutMs ?? '-'}`;
+  };
+  it('none: libpq defaults', () => expect(session({ DATABASE_URL: 'postgres://u@h/d' })).toBe('attrs=any options=- app=- timeout=-'));
+  it('options, decoded', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?options=-c%20search_path%3Dapp' })).toBe('attrs=any options=-c search_path=app app=- timeout=-'));
+  it('target_session_attrs', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?target_session_attrs=read-write' })).toBe('attrs=read-write options=- app=- timeout=-'));
+  it('application_name and connect_timeout', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?application_name=job&connect_timeout=5' })).toBe('attrs=any options=- app=job timeout=5000'));
+  it('PGOPTIONS, PGAPPNAME, PGTARGETSESSIONATTRS', () => expect(session({ PGHOST: 'h', PGOPTIONS: '-c x=1', PGAPPNAME: 'a', PGTARGETSESSIONATTRS: 'primary' })).toBe('attrs=primary options=-c x=1 app=a timeout=-'));
+  it('the URL wins over PGOPTIONS', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?options=-c%20a%3D1', PGOPTIONS: '-c b=2' })).toBe('attrs=any options=-c a=1 app=- timeout=-'));
+  it('parameters without effect are accepted', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?keepalives=1&gssencmode=disable&channel_binding=prefer&client_encoding=UTF8&fallback_application_name=x' })).toBe('attrs=any options=- app=- timeout=-'));
 });
 
 describe('defaults', () => {
@@ -102,5 +132,7 @@ describe('defaults', () => {
     expect(load({ FORCE_COLOR: '0' }).color).toBe(false);
     expect(load({ FORCE_COLOR: '1' }).color).toBe(true);
   });
-  it('collects the password as a secret to scrub', () => expect(load({ DATABASE_URL: 'postgres://u:p%2Fw-long@h/d' }).secrets).toEqual(['p/w-long', 'p%2Fw-long']));
+  it('collects the password as a secret to scrub, as used and as written', () =>
+    expect(new Set(load({ DATABASE_URL: 'postgres://u:p%2Fw-long@h/d' }).secrets)).toEqual(new Set(['postgres://u:p%2Fw-long@h/d', 'p/w-long', 'p%2Fw-long'])));
+  it('collects a password holding an unencoded @ whole (10.D16)', () => expect(load({ DATABASE_URL: 'postgres://u:p@ss@h/d' }).secrets).toContain('p@ss'));
 });

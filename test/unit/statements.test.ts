@@ -123,7 +123,7 @@ describe('analyzeSql: wrapper and transaction control', () => {
   it('honours an empty wrapper', mode('BEGIN; COMMIT;', WRAPPED));
   it('keeps savepoints inside the wrapper', mode('BEGIN;\nSAVEPOINT s;\nSELECT 1;\nROLLBACK TO SAVEPOINT s;\nRELEASE s;\nCOMMIT;', WRAPPED));
   it('keeps savepoints in the default mode', mode('SAVEPOINT s;\nSELECT 1;\nROLLBACK TO s;', TX));
-  it('ignores BEGIN; inside a DO body', mode('DO $$ BEGIN PERFORM 1; COMMIT; END $$;', TX));
+  it('ignores BEGIN; inside a DO body', mode('DO $$ BEGIN PERFORM 1; END $$;', TX));
   it('ignores BEGIN ATOMIC', mode('CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;', TX));
   it('runs two blocks as written', mode('BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;', 'no-transaction: 2 BEGIN … COMMIT blocks: each runs as written [partial]'));
   it('runs three blocks as written', mode('BEGIN; COMMIT; BEGIN; COMMIT; START TRANSACTION; END;', 'no-transaction: 3 BEGIN … COMMIT blocks: each runs as written'));
