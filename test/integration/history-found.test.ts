@@ -86,9 +86,9 @@ describe("the earlier script's kb.schema_migrations", () => {
     await earlierScriptApplied();
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), MIGRATIONS_SCHEMA: 'app', LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain("the history table app.schema_migrations does not exist, but the database holds a migration history: kb.schema_migrations (the earlier script's history); nothing was applied");
-    expect(r.stdout).toContain('kb.schema_migrations: to keep using it, set MIGRATIONS_SCHEMA=kb');
-    expect(r.stdout).toContain('set HISTORY=new');
+    expect(r.stdout + r.stderr).toContain("the history table app.schema_migrations does not exist, but the database holds a migration history: kb.schema_migrations (the earlier script's history); nothing was applied");
+    expect(r.stdout + r.stderr).toContain('kb.schema_migrations: to keep using it, set MIGRATIONS_SCHEMA=kb');
+    expect(r.stdout + r.stderr).toContain('set HISTORY=new');
     expect(await tables()).toEqual(['kb.schema_migrations', 'public.a']);
     expect(await values()).toEqual([1, 2, 3]);
   });
@@ -103,14 +103,14 @@ describe("the earlier script's kb.schema_migrations", () => {
     // The quoted name is kept as written: a schema "KB" with no history in it, next to kb's: refused.
     const quoted = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, MIGRATIONS_SCHEMA: '"KB"', LOG_FORMAT: 'text' });
     expect(quoted.code, quoted.stdout).toBe(6);
-    expect(quoted.stdout).toContain('the history table KB.schema_migrations does not exist');
+    expect(quoted.stdout + quoted.stderr).toContain('the history table KB.schema_migrations does not exist');
   });
 
   it('a misspelt MIGRATION_SCHEMA gets a warning naming MIGRATIONS_SCHEMA', async () => {
     await earlierScriptApplied();
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), MIGRATION_SCHEMA: 'kb', LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toContain('MIGRATION_SCHEMA is not a pgshift setting and is ignored; did you mean MIGRATIONS_SCHEMA?');
+    expect(r.stdout + r.stderr).toContain('MIGRATION_SCHEMA is not a pgshift setting and is ignored; did you mean MIGRATIONS_SCHEMA?');
     expect(await values()).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -126,7 +126,7 @@ describe("the earlier script's kb.schema_migrations", () => {
       u.password = password;
       const r = await run([], { DATABASE_URL: u.toString(), MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
       expect(r.code, r.stdout).toBe(3);
-      expect(r.stdout).toContain("kb.schema_migrations (the earlier script's history) exists but the role may not read it; GRANT USAGE ON SCHEMA kb");
+      expect(r.stdout + r.stderr).toContain("kb.schema_migrations (the earlier script's history) exists but the role may not read it; GRANT USAGE ON SCHEMA kb");
       expect(await tables()).toEqual(['kb.schema_migrations', 'public.a']);
       expect(await values()).toEqual([1, 2, 3]);
     } finally {
@@ -141,8 +141,8 @@ describe("another tool's history", () => {
     await db.query(FLYWAY);
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain("the history table public.schema_migrations does not exist, but the database holds a migration history: public.flyway_schema_history (Flyway's history); nothing was applied");
-    expect(r.stdout).toContain('public.flyway_schema_history: to carry its applied migrations over without running them, run: pgshift import --from flyway');
+    expect(r.stdout + r.stderr).toContain("the history table public.schema_migrations does not exist, but the database holds a migration history: public.flyway_schema_history (Flyway's history); nothing was applied");
+    expect(r.stdout + r.stderr).toContain('public.flyway_schema_history: to carry its applied migrations over without running them, run: pgshift import --from flyway');
     expect(await tables()).toEqual(['public.flyway_schema_history']);
     // The read-only commands say the same; `await` does not wait for a history that will never come.
     for (const args of [['--list'], ['--dry-run'], ['validate'], ['await']]) expect((await run(args, { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES) })).code).toBe(6);
@@ -152,7 +152,7 @@ describe("another tool's history", () => {
     await db.query(FLYWAY);
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), HISTORY: 'new', LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toContain("HISTORY=new: starting a new history public.schema_migrations although public.flyway_schema_history (Flyway's history) exists");
+    expect(r.stdout + r.stderr).toContain("HISTORY=new: starting a new history public.schema_migrations although public.flyway_schema_history (Flyway's history) exists");
     expect(await values()).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -162,7 +162,7 @@ describe("another tool's history", () => {
     await db.query('INSERT INTO public.schema_migrations VALUES (3, false)');
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain("public.schema_migrations is golang-migrate's history table (columns version, dirty), not pgshift's; nothing was applied; to carry its applied migrations over without running them, run: MIGRATIONS_TABLE=pgshift_migrations pgshift import --from golang-migrate");
+    expect(r.stdout + r.stderr).toContain("public.schema_migrations is golang-migrate's history table (columns version, dirty), not pgshift's; nothing was applied; to carry its applied migrations over without running them, run: MIGRATIONS_TABLE=pgshift_migrations pgshift import --from golang-migrate");
     expect(await tables()).toEqual(['public.schema_migrations']);
   });
 
@@ -171,9 +171,9 @@ describe("another tool's history", () => {
     await db.query(FLYWAY);
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain("the database holds 2 migration histories: kb.schema_migrations (the earlier script's history), public.flyway_schema_history (Flyway's history)");
-    expect(r.stdout).toContain('kb.schema_migrations: to keep using it, set MIGRATIONS_SCHEMA=kb');
-    expect(r.stdout).toContain('public.flyway_schema_history: to carry its applied migrations over without running them, run: pgshift import --from flyway');
+    expect(r.stdout + r.stderr).toContain("the database holds 2 migration histories: kb.schema_migrations (the earlier script's history), public.flyway_schema_history (Flyway's history)");
+    expect(r.stdout + r.stderr).toContain('kb.schema_migrations: to keep using it, set MIGRATIONS_SCHEMA=kb');
+    expect(r.stdout + r.stderr).toContain('public.flyway_schema_history: to carry its applied migrations over without running them, run: pgshift import --from flyway');
     expect(await values()).toEqual([1, 2, 3]);
   });
 
@@ -182,7 +182,7 @@ describe("another tool's history", () => {
     await db.query(EARLIER.replace('kb.schema_migrations', 'ops.migration_log'));
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain("ops.migration_log: to keep using it, set MIGRATIONS_SCHEMA=ops MIGRATIONS_TABLE=migration_log");
+    expect(r.stdout + r.stderr).toContain("ops.migration_log: to keep using it, set MIGRATIONS_SCHEMA=ops MIGRATIONS_TABLE=migration_log");
   });
 });
 
@@ -200,7 +200,7 @@ describe('tables that merely share a name', () => {
     await db.query('CREATE TABLE public.schema_migrations (id int, name text, run_at timestamptz)');
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain('public.schema_migrations exists but has no filename column: it is not a migration history table');
+    expect(r.stdout + r.stderr).toContain('public.schema_migrations exists but has no filename column: it is not a migration history table');
     expect(await tables()).toEqual(['public.schema_migrations']);
   });
 });

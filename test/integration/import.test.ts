@@ -75,7 +75,7 @@ describe('golang-migrate', () => {
     await db.query('INSERT INTO public.schema_migrations VALUES (1, false)');
     const r = await run(['import', '--from', 'golang-migrate'], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain('run: MIGRATIONS_TABLE=pgshift_migrations pgshift import --from golang-migrate');
+    expect(r.stdout + r.stderr).toContain('run: MIGRATIONS_TABLE=pgshift_migrations pgshift import --from golang-migrate');
     expect(await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).toEqual([{ n: 1 }]);
   });
 
@@ -84,9 +84,9 @@ describe('golang-migrate', () => {
     await db.query('INSERT INTO public.schema_migrations VALUES (2, true)');
     const r = await run(['import', '--from', 'golang-migrate'], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), MIGRATIONS_TABLE: 'pgshift_migrations', LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain("golang-migrate's history is dirty at version 2");
-    expect(r.stdout).toContain('force 2`');
-    expect(r.stdout).toContain('nothing was recorded');
+    expect(r.stdout + r.stderr).toContain("golang-migrate's history is dirty at version 2");
+    expect(r.stdout + r.stderr).toContain('force 2`');
+    expect(r.stdout + r.stderr).toContain('nothing was recorded');
     expect(await exists('public.pgshift_migrations')).toBe(false);
   });
 
@@ -95,7 +95,7 @@ describe('golang-migrate', () => {
     await db.query('INSERT INTO public.schema_migrations VALUES (7, false)');
     const r = await run(['import', '--from', 'golang-migrate'], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), MIGRATIONS_TABLE: 'pgshift_migrations', LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain('golang-migrate applied up to version 7, but MIGRATIONS_DIR has no file with that version');
+    expect(r.stdout + r.stderr).toContain('golang-migrate applied up to version 7, but MIGRATIONS_DIR has no file with that version');
     expect(await exists('public.pgshift_migrations')).toBe(false);
   });
 });
@@ -126,7 +126,7 @@ describe('dbmate', () => {
     await db.query(`INSERT INTO schema_migrations VALUES ('20240101000000'), ('20231231000000')`);
     const r = await run(['import', '--from', 'dbmate'], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), MIGRATIONS_TABLE: 'pgshift_migrations', LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain('dbmate applied version 20231231000000, but MIGRATIONS_DIR has no file 20231231000000_name.sql');
+    expect(r.stdout + r.stderr).toContain('dbmate applied version 20231231000000, but MIGRATIONS_DIR has no file 20231231000000_name.sql');
   });
 });
 
@@ -157,7 +157,7 @@ describe('goose', () => {
     await db.query('INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (9, true)');
     const r = await run(['import', '--from', 'goose'], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain('goose applied version 9, but MIGRATIONS_DIR has no file with that version');
+    expect(r.stdout + r.stderr).toContain('goose applied version 9, but MIGRATIONS_DIR has no file with that version');
     expect(await exists('public.schema_migrations')).toBe(false);
   });
 });
@@ -196,8 +196,8 @@ describe('Prisma Migrate', () => {
     await setUp(sha(FILES['20240101000000_init/migration.sql']));
     const r = await run(['import', '--from', 'prisma'], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain(message);
-    expect(r.stdout).toContain(fix);
+    expect(r.stdout + r.stderr).toContain(message);
+    expect(r.stdout + r.stderr).toContain(fix);
     expect(await exists('public.schema_migrations')).toBe(false);
   });
 });
@@ -283,25 +283,25 @@ describe('Flyway', () => {
     await setUp();
     const r = await run(['import', '--from', 'flyway'], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain(message);
-    expect(r.stdout).toContain(fix);
+    expect(r.stdout + r.stderr).toContain(message);
+    expect(r.stdout + r.stderr).toContain(fix);
     expect(await exists('public.schema_migrations')).toBe(false);
   });
 
   it('an R__ repeatable file is refused with a clear message before anything runs', async () => {
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations({ ...FILES, 'R__views.sql': 'CREATE VIEW v AS SELECT 1;' }), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain('R__views.sql: a Flyway repeatable migration (R__), which pgshift does not support yet');
+    expect(r.stdout + r.stderr).toContain('R__views.sql: a Flyway repeatable migration (R__), which pgshift does not support yet');
     expect(await exists('public.log')).toBe(false);
   });
 
   it('V2__ and V10__ (name order is not version order): refused with the rename that keeps Flyway matching', async () => {
     const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations({ 'V2__a.sql': 'SELECT 1;', 'V10__b.sql': 'SELECT 2;' }), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain("V10__b.sql sorts before V2__a.sql by name but after it by Flyway's version");
+    expect(r.stdout + r.stderr).toContain("V10__b.sql sorts before V2__a.sql by name but after it by Flyway's version");
     const same = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations({ 'V1__a.sql': 'SELECT 1;', 'V1_1__b.sql': 'SELECT 2;' }), LOG_FORMAT: 'text' });
     expect(same.code, same.stdout).toBe(6);
-    expect(same.stdout).toContain('V1__ → V1_0__ next to V1_1__');
+    expect(same.stdout + same.stderr).toContain('V1__ → V1_0__ next to V1_1__');
   });
 });
 
@@ -320,6 +320,6 @@ describe('usage', () => {
     await db.query('CREATE TABLE pgmigrations (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)');
     const r = await run(['import', '--from', 'goose'], { DATABASE_URL: db.url, MIGRATIONS_DIR: await writeMigrations({ '0001_a.sql': 'SELECT 1;' }), LOG_FORMAT: 'text' });
     expect(r.code, r.stdout).toBe(6);
-    expect(r.stdout).toContain('import --from goose: no goose history table in this database; found: public.pgmigrations (node-pg-migrate)');
+    expect(r.stdout + r.stderr).toContain('import --from goose: no goose history table in this database; found: public.pgmigrations (node-pg-migrate)');
   });
 });
