@@ -319,7 +319,8 @@ export const SCENARIOS = {
     await ctx.query('CREATE SCHEMA kb; CREATE TABLE kb.schema_migrations (id serial PRIMARY KEY, filename text UNIQUE NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
     await ctx.query(`INSERT INTO kb.schema_migrations (filename) VALUES ('0002_extraction_jobs.sql')`);
     await ctx.query(readFileSync(join(ROOT, 'migrations', '0002_extraction_jobs.sql'), 'utf8'));
-    const text = await run(ctx, [], { MIGRATIONS_SCHEMA: 'kb' }, { prompt: false });
+    // With the default settings: pgshift finds the table itself.
+    const text = await run(ctx, [], {}, { prompt: false });
     return excerpt(text, /^migration lock acquired/, /^Applying \d/, true);
   },
 

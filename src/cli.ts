@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
-export type Command = 'up' | 'status' | 'plan' | 'validate' | 'create' | 'baseline' | 'repair' | 'wait' | 'await' | 'help' | 'version';
+export type Command = 'up' | 'status' | 'plan' | 'validate' | 'create' | 'baseline' | 'repair' | 'import' | 'wait' | 'await' | 'help' | 'version';
 
 export interface CliArgs {
   command: Command;
@@ -14,7 +14,7 @@ export interface CliArgs {
   to?: string;
   /** `repair FILE`: that file only. */
   file?: string;
-  /** `repair --dry-run`: say what would change, write nothing. */
+  /** `repair --dry-run`, `import --dry-run`: say what would change, write nothing. */
   dryRun?: true;
   /** `status --exit-code`: non-zero unless every file is applied as it is. */
   exitCode?: true;
@@ -24,9 +24,11 @@ export interface CliArgs {
   docker?: string;
   /** `up --single-transaction`: all pending files in one transaction. */
   singleTransaction?: true;
+  /** `import --from TOOL`: the tool whose history is carried over (detect.ts names them). */
+  from?: string;
 }
 
-const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'wait', 'await', 'help', 'version'];
+const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'import', 'wait', 'await', 'help', 'version'];
 
 /** Other spellings users type (flag forms, other tools' command names), and what they mean here. */
 const ALIASES: Readonly<Record<string, string>> = {
@@ -64,6 +66,7 @@ export function parseCli(argv: string[]): CliArgs {
         to: { type: 'string' },
         'single-transaction': { type: 'boolean' },
         'exit-code': { type: 'boolean' },
+        from: { type: 'string' },
       },
     });
   } catch (err) {
@@ -127,7 +130,13 @@ function takeFlags(cli: CliArgs, values: Flags): void {
     if (command !== 'status') throw new UsageError('--exit-code goes with `status` (or `--list`)');
     cli.exitCode = true;
   }
-  if (values['dry-run'] && command === 'repair') cli.dryRun = true;
+  if (values['dry-run'] && (command === 'repair' || command === 'import')) cli.dryRun = true;
+  if (command === 'import') {
+    if (values.from === undefined) throw new UsageError('import needs --from TOOL, e.g. `pgshift import --from flyway`; see `pgshift help import`');
+    cli.from = values.from;
+  } else if (values.from !== undefined) {
+    throw new UsageError('--from goes with `import`');
+  }
 }
 
 /** `--docker`, `--docker NAME` or `--docker=NAME` (NAME optional, so parseArgs cannot take it). */
@@ -155,6 +164,7 @@ interface Flags {
   to?: string;
   'single-transaction'?: boolean;
   'exit-code'?: boolean;
+  from?: string;
 }
 
 function chooseCommand(first: string | undefined, values: Flags): Command {
@@ -163,8 +173,8 @@ function chooseCommand(first: string | undefined, values: Flags): Command {
   if (first !== undefined && !COMMANDS.includes(first)) throw unknownCommand(first);
   const flagged: Command[] = [];
   if (values.list) flagged.push('status');
-  // `repair --dry-run` is repair's own dry run; elsewhere --dry-run is the `plan` command.
-  if (values['dry-run'] && first !== 'repair') flagged.push('plan');
+  // `repair --dry-run` and `import --dry-run` are those commands' own dry runs; elsewhere --dry-run is `plan`.
+  if (values['dry-run'] && first !== 'repair' && first !== 'import') flagged.push('plan');
   const named = first as Command | undefined;
   const all = [...new Set([...(named ? [named] : []), ...flagged])];
   if (all.length > 1) throw new UsageError(`choose one of: ${all.map((c) => (c === 'status' ? '--list' : c === 'plan' ? '--dry-run' : c)).join(', ')}`);
@@ -176,7 +186,7 @@ function unknownCommand(word: string): UsageError {
   return new UsageError(`unknown command ${JSON.stringify(word)}${guess ? `; did you mean ${guess}?` : ''}; see \`pgshift --help\``);
 }
 
-const FLAGS = ['list', 'dry-run', 'json', 'strict', 'to', 'single-transaction', 'exit-code', 'help', 'version', 'docker'];
+const FLAGS = ['list', 'dry-run', 'json', 'strict', 'to', 'single-transaction', 'exit-code', 'from', 'help', 'version', 'docker'];
 
 /** The candidate at the smallest edit distance (at most 2, and less than the word's length). */
 function closest(word: string, candidates: readonly string[]): string | undefined {
@@ -219,6 +229,9 @@ Commands:
   baseline [--to F]   record files (up to F) as applied without running them (adopt a live database)
   repair [FILE]       accept edited checksums, record renames, clear failed/unfinished rows, after a
                       human decided so (--dry-run: only say what would change)
+  import --from TOOL  record what another tool applied (its history table) as applied, without running
+                      anything; TOOL: flyway golang-migrate dbmate goose prisma diesel node-pg-migrate
+                      (--dry-run: show what would be recorded)
   wait                only wait until the database accepts connections
   await               wait until every file in MIGRATIONS_DIR is applied by someone else, then exit 0
 
@@ -241,8 +254,9 @@ Environment (defaults in brackets):
   PGSSLMODE [prefer] PGSSLROOTCERT PGSSLCERT PGSSLKEY PGCONNECT_TIMEOUT
   PGPASSFILE [~/.pgpass]                     read when no password is set
   MIGRATIONS_DIR [./migrations]              folder of *.sql files (/migrations in the image)
-  MIGRATIONS_SCHEMA [public]                 schema of the history table
+  MIGRATIONS_SCHEMA [public]                 schema of the history table (KB is kb; '"KB"' is KB)
   MIGRATIONS_TABLE [schema_migrations]       name of the history table
+  HISTORY [found]                            new: start a new history although another was found
   DB_WAIT_TIMEOUT [60s]                      how long to wait for the database
   LOCK_TIMEOUT [10m]                         how long to wait for another runner
   AWAIT_TIMEOUT [10m]                        how long \`await\` waits
@@ -432,6 +446,31 @@ ${FAILS}     5 lock held past LOCK_TIMEOUT
 
 Example:
   pgshift repair 0003_add_index.sql --dry-run && pgshift repair 0003_add_index.sql
+`,
+  import: `Usage: pgshift import --from TOOL [--dry-run] [--json]
+
+Records what another migration tool applied (read from its history table) as applied in pgshift's
+history, matching its entries to the files in MIGRATIONS_DIR by that tool's version rules. Runs no
+SQL from the files and never changes the other tool's table; refuses (exit 6) when that tool's
+state is not clean.
+
+Flags:
+  --from TOOL         flyway golang-migrate dbmate goose prisma diesel node-pg-migrate
+  --dry-run           show what would be recorded; record nothing
+${OUTPUT}
+
+Environment:
+${CONNECTION}
+${HISTORY}
+  LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
+
+Exit codes:
+  0 imported (or nothing to import)   2 wrong usage (no --from)
+${FAILS}     5 lock held past LOCK_TIMEOUT
+  6 the other tool's history is not clean, or does not match the folder
+
+Example:
+  pgshift import --from flyway --dry-run && pgshift import --from flyway && pgshift
 `,
   wait: `Usage: pgshift wait [--json]
 

@@ -7,9 +7,11 @@ import { applyFiles, cancellable, invalidIndexes, leftoverAdvice } from './apply
 import type { CliArgs } from './cli.js';
 import type { Config } from './config.js';
 import { applicationName, closeSession, connect, connectionLost, describeTarget, requireWritable, type Session } from './connect.js';
-import { ConnectError, EXIT, LockTimeoutError, MigrationFailedError, NotAppliedError, PlanRejectedError, SourceError } from './errors.js';
-import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, renameRow, type HistoryTable } from './history.js';
-import { findHolder, legacyLockKey, lockKey, withLock, type MigrationLock } from './lock.js';
+import { ConfigError, ConnectError, EXIT, LockTimeoutError, MigrationFailedError, NotAppliedError, PlanRejectedError, SourceError } from './errors.js';
+import { chooseHistory, findHistories, toolName, type Tool } from './detect.js';
+import { findToolHistory, readerFor, rejectUnclean } from './import.js';
+import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, recordImported, renameRow, type EnsureOutcome, type HistoryTable } from './history.js';
+import { acquireLock, findHolder, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
@@ -30,6 +32,7 @@ export interface Context {
 export type Outcome = string;
 
 export async function runCommand(ctx: Context): Promise<Outcome> {
+  for (const w of ctx.config.warnings) ctx.log.warn({ event: 'config.warning' }, w);
   switch (ctx.args.command) {
     case 'up':
       return up(ctx);
@@ -45,6 +48,8 @@ export async function runCommand(ctx: Context): Promise<Outcome> {
       return baseline(ctx);
     case 'repair':
       return repair(ctx);
+    case 'import':
+      return importHistory(ctx);
     case 'wait':
       return waitOnly(ctx);
     case 'await':
@@ -110,26 +115,65 @@ async function withSession<T>(ctx: Context, fn: (session: Session) => Promise<T>
   }
 }
 
-/** Under the lock, with the history table in shape and its rows read (one query when it already is). */
-async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[], lock: MigrationLock) => Promise<T>): Promise<T> {
+/**
+ * Under the lock, with the history table in shape and its rows read (one query when it already is).
+ * `create`: a missing table is created without looking for other histories (import is the command
+ * that carries one over).
+ */
+async function withMigrationLock<T>(ctx: Context, session: Session, fn: (t: HistoryTable, rows: HistoryRow[], lock: MigrationLock) => Promise<T>, create = false): Promise<T> {
   requireWritable(session, ctx.config);
   const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
-  const lock = migrationLock(ctx);
+  const lock = migrationLock(ctx, ctx.config.schema, ctx.config.table);
   return withLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log, name: lock.key.toString() }, async () => {
-    // A read that waits for a lock on the table is bounded by LOCK_TIMEOUT and cancelled by SIGTERM.
-    const opened = await cancellable({ session, connection: ctx.config.connection, signal: ctx.signal }, () => openHistory(session.client, t, ctx.config.lockTimeoutMs)).catch((err: unknown) => {
+    const taken: MigrationLock[] = [];
+    try {
+      const whenMissing = create ? undefined : (missing: HistoryTable) => historyInstead(ctx, session, missing, taken);
+      // A read that waits for a lock on the table is bounded by LOCK_TIMEOUT and cancelled by SIGTERM.
+      const opened = await cancellable({ session, connection: ctx.config.connection, signal: ctx.signal }, () => openHistory(session.client, t, ctx.config.lockTimeoutMs, whenMissing)).catch((err: unknown) => {
+        throwIfAborted(ctx.signal);
+        throw err;
+      });
+      logOpened(ctx, opened);
+      if (opened.unnamed) ctx.log.warn({ event: 'history.unnamed_rows', table: opened.table.display, count: opened.unnamed }, `${opened.table.display} has ${opened.unnamed} row(s) without a filename; they name no file and are ignored (delete them to silence this)`);
       throwIfAborted(ctx.signal);
-      throw err;
-    });
-    if (opened.status !== 'exists') ctx.log.info({ event: `history.${opened.status}`, table: t.display, ...('addedColumns' in opened ? { addedColumns: opened.addedColumns.join(',') } : {}) }, `history table ${t.display} ${opened.status}`);
-    if (opened.unnamed) ctx.log.warn({ event: 'history.unnamed_rows', table: t.display, count: opened.unnamed }, `${t.display} has ${opened.unnamed} row(s) without a filename; they name no file and are ignored (delete them to silence this)`);
-    throwIfAborted(ctx.signal);
-    return fn(t, opened.rows, lock);
+      return await fn(opened.table, opened.rows, lock);
+    } finally {
+      for (const l of taken) await releaseLock(session.client, l).catch((err: unknown) => ctx.log.warn({ event: 'lock.release.failed', err }, 'could not release the migration lock; it ends with the session'));
+    }
   });
 }
 
-function migrationLock(ctx: Context): MigrationLock {
-  return { key: lockKey(ctx.config.schema, ctx.config.table), legacyKey: legacyLockKey(ctx.config.connection.database, ctx.config.schema, ctx.config.table) };
+function migrationLock(ctx: Context, schema: string, table: string): MigrationLock {
+  return { key: lockKey(schema, table), legacyKey: legacyLockKey(ctx.config.connection.database, schema, table) };
+}
+
+/**
+ * The configured table does not exist: the history found elsewhere, or the configured table to
+ * create (detect.ts decides). A table used instead is also locked under its own keys, which are the
+ * ones a runner naming it in MIGRATIONS_SCHEMA takes: two runners never apply into it at once.
+ */
+async function historyInstead(ctx: Context, session: Session, t: HistoryTable, taken: MigrationLock[]): Promise<HistoryTable> {
+  const choice = chooseHistory(await findHistories(session.client), { display: t.display, history: ctx.config.history });
+  if (choice.action === 'create') {
+    for (const w of choice.warnings) ctx.log.warn({ event: 'history.new' }, w);
+    return t;
+  }
+  const { schema, table } = choice.found;
+  const lock = migrationLock(ctx, schema, table);
+  // One "migration lock acquired" line per run: waiting for this one is still reported.
+  await acquireLock(session.client, lock, { timeoutMs: ctx.config.lockTimeoutMs, signal: ctx.signal, log: ctx.log.child({}, { level: 'warn' }), name: lock.key.toString() });
+  taken.push(lock);
+  return historyTable(session.client, schema, table);
+}
+
+function logOpened(ctx: Context, opened: EnsureOutcome & { table: HistoryTable }): void {
+  const t = opened.table;
+  const added = 'addedColumns' in opened ? { addedColumns: opened.addedColumns.join(',') } : {};
+  if (t.schema !== ctx.config.schema || t.table !== ctx.config.table) {
+    ctx.log.info({ event: 'history.adopted', table: t.display, by: 'earlier-script', ...added }, `history table ${t.display} adopted (written by the earlier script)`);
+  } else if (opened.status !== 'exists') {
+    ctx.log.info({ event: `history.${opened.status}`, table: t.display, ...added }, `history table ${t.display} ${opened.status}`);
+  }
 }
 
 /** Reads history without creating anything (status, plan, validate, await, repair --dry-run). */
@@ -137,9 +181,19 @@ async function readOnlyPlan(ctx: Context, session: Session, files: MigrationFile
   return enrich(session, planOf(files, await readOnlyRows(ctx, session), policy));
 }
 
+/** The history's rows, creating nothing; a history found elsewhere is read as `up` would use it. */
 async function readOnlyRows(ctx: Context, session: Session): Promise<HistoryRow[]> {
-  const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
-  const columns = await historyColumns(session.client, t);
+  const configured = historyTable(session.client, ctx.config.schema, ctx.config.table);
+  let t = configured;
+  let columns = await historyColumns(session.client, t);
+  if (!columns) {
+    const choice = chooseHistory(await findHistories(session.client), { display: t.display, history: ctx.config.history });
+    if (choice.action === 'use') {
+      t = historyTable(session.client, choice.found.schema, choice.found.table);
+      columns = await historyColumns(session.client, t);
+      ctx.log.info({ event: 'history.found', table: t.display, by: 'earlier-script' }, `reading history table ${t.display} (written by the earlier script)`);
+    }
+  }
   return columns ? await readHistory(session.client, t, columns) : [];
 }
 
@@ -495,6 +549,44 @@ function refuseRepair(ctx: Context, only: string, files: MigrationFile[], rows: 
   if (conflict) throw new SourceError(`repair ${only}: not repaired: ${plan.problems.find((p) => p.startsWith(`conflict: ${only} `)) ?? 'its version is applied under another name with other content'}`);
 }
 
+/**
+ * `import --from TOOL`: the files the other tool applied are recorded as applied, under the lock, in
+ * one transaction; nothing runs and the other tool's table is only read. `--dry-run` records nothing
+ * and creates nothing.
+ */
+async function importHistory(ctx: Context): Promise<Outcome> {
+  const read = readerFor(ctx.args.from!);
+  const tool = ctx.args.from as Tool;
+  const files = readFiles(ctx);
+  const { theirs, imported, pending } = await withSession(ctx, async (session) => {
+    const found = await findToolHistory(session.client, tool);
+    if (!found.readable) throw new ConfigError([`import: the role may not read ${found.schema}.${found.table}; GRANT USAGE ON SCHEMA ${found.schema} and SELECT ON ${found.schema}.${found.table} to it`]);
+    const theirs = historyTable(session.client, found.schema, found.table);
+    // Read and judged before pgshift's history is created or locked: an unclean history changes nothing.
+    const reading = await read(session.client, theirs, files);
+    rejectUnclean(tool, theirs, reading);
+    const carryOver = async (rows: HistoryRow[], t?: HistoryTable) => {
+      const done = new Set(rows.filter((r) => r.success).map((r) => r.filename));
+      const imported = reading.imported.filter((i) => !done.has(i.file.name));
+      if (t) await recordImported(session.client, t, imported);
+      const all = new Set([...done, ...reading.imported.map((i) => i.file.name)]);
+      return { theirs, imported, pending: files.filter((f) => !all.has(f.name)) };
+    };
+    if (ctx.args.dryRun) {
+      const t = historyTable(session.client, ctx.config.schema, ctx.config.table);
+      const columns = await historyColumns(session.client, t);
+      return carryOver(columns ? await readHistory(session.client, t, columns) : []);
+    }
+    return withMigrationLock(ctx, session, (t, rows) => carryOver(rows, t), true);
+  });
+  const verb = ctx.args.dryRun ? 'would record as applied without running' : 'recorded as applied without running';
+  for (const i of imported) ctx.log.info({ event: 'import.recorded', file: i.file.name, checksum: i.file.checksum, dryRun: ctx.args.dryRun === true }, `${verb}: ${i.file.name}`);
+  for (const f of pending) ctx.log.info({ event: 'import.pending', file: f.name }, `not applied by ${toolName(tool)}, pending: ${f.name}`);
+  printJson(ctx, true, { from: tool, table: theirs.display, dryRun: ctx.args.dryRun === true, recorded: imported.map((i) => i.file.name), pending: pending.map((f) => f.name) });
+  const summary = `${imported.length} file(s) applied by ${toolName(tool)} (${theirs.display})`;
+  return ctx.args.dryRun ? `import dry run: would record ${summary}; ${pending.length} pending` : `import: recorded ${summary}; ${pending.length} pending`;
+}
+
 async function waitOnly(ctx: Context): Promise<Outcome> {
   await withSession(ctx, async () => undefined);
   ctx.log.info({ event: 'db.ready' }, 'database accepts connections');
@@ -544,7 +636,7 @@ async function cannotHeal(ctx: Context, session: Session, files: MigrationFile[]
   const hopeless = (p: Plan): Plan => ({ ...p, failed: p.failed.filter((e) => e.row?.checksum === e.file?.checksum || e.row?.checksum === e.file?.rawChecksum) });
   const now = hopeless(plan);
   if (now.failed.length === 0 && now.unfinished.length === 0) return undefined;
-  if (await findHolder(session.client, migrationLock(ctx))) return undefined;
+  if (await findHolder(session.client, migrationLock(ctx, ctx.config.schema, ctx.config.table))) return undefined;
   const again = hopeless(await readOnlyPlan(ctx, session, files));
   const rows = (p: Plan) => [...p.failed, ...p.unfinished].map((e) => `${e.name}\0${e.row?.id}\0${e.row?.errorMessage}`).join('\n');
   return rows(again) === rows(now) ? notAppliedError(again) : undefined;

@@ -46,6 +46,11 @@ export interface Config {
   migrationsDir: string;
   schema: string;
   table: string;
+  /**
+   * `found`: the schema and table are pgshift's defaults, not set, so a history found elsewhere may be
+   * used (detect.ts); `set`: MIGRATIONS_SCHEMA or MIGRATIONS_TABLE names the table; `new`: HISTORY=new.
+   */
+  history: 'found' | 'set' | 'new';
   dbWaitTimeoutMs: number;
   lockTimeoutMs: number;
   awaitTimeoutMs: number;
@@ -62,6 +67,8 @@ export interface Config {
   hostname: string;
   /** Every secret value, so outputs can be scrubbed of them as a last line of defence. */
   secrets: string[];
+  /** What is wrong with the environment but does not stop the run (a misspelt setting): logged as warnings. */
+  warnings: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -94,10 +101,16 @@ export function parseDuration(input: string): number {
 
 const duration = makeExactValidator<number>(parseDuration);
 
+/**
+ * PostgreSQL's rule for identifiers: unquoted, a name folds to lower case (`KB` is `kb`); in double
+ * quotes it is kept as written (`"KB"`). Either way only letters, digits and _ are accepted.
+ */
 const identifier = makeExactValidator<string>((input) => {
-  if (input.length > MAX_IDENTIFIER_LENGTH) throw new EnvError(`must be at most ${MAX_IDENTIFIER_LENGTH} characters`);
-  if (!IDENTIFIER.test(input)) throw new EnvError('must be a plain identifier: letters, digits and _, not starting with a digit');
-  return input;
+  const quoted = /^"(.*)"$/s.exec(input);
+  const name = quoted ? quoted[1]! : input;
+  if (name.length > MAX_IDENTIFIER_LENGTH) throw new EnvError(`must be at most ${MAX_IDENTIFIER_LENGTH} characters`);
+  if (!IDENTIFIER.test(name)) throw new EnvError('must be a plain identifier: letters, digits and _, not starting with a digit');
+  return quoted ? name : name.toLowerCase();
 });
 
 const count = makeExactValidator<number>((input) => {
@@ -126,7 +139,16 @@ const SPEC = {
   MIGRATION_LOCK_RETRIES: count({ default: 3 }),
   LOG_LEVEL: oneOf<LogLevel>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])({ default: 'info' }),
   LOG_FORMAT: oneOf<LogFormat>(['text', 'json', 'auto'])({ default: 'auto' }),
+  HISTORY: oneOf<'found' | 'new'>(['found', 'new'])({ default: 'found' }),
 };
+
+/** Every variable pgshift reads, for the warning about a misspelt one. */
+const SETTINGS = [
+  ...Object.keys(SPEC),
+  'DATABASE_URL', 'DATABASE_URL_FILE', 'POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB',
+  'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE', 'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGCONNECT_TIMEOUT', 'PGPASSFILE',
+  'NO_COLOR', 'FORCE_COLOR', 'TERMINATION_LOG',
+];
 
 /** Validates everything and returns a frozen Config, or throws ConfigError listing every problem. */
 export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
@@ -140,11 +162,13 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
   const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   const connection = resolveConnection(env, readFile, problems, options.readPassFile ?? readPassFile);
   if (problems.length > 0 || !connection) throw new ConfigError(problems);
+  const named = env.MIGRATIONS_SCHEMA !== undefined || env.MIGRATIONS_TABLE !== undefined;
   return Object.freeze({
     connection,
     migrationsDir: cleaned.MIGRATIONS_DIR,
     schema: cleaned.MIGRATIONS_SCHEMA,
     table: cleaned.MIGRATIONS_TABLE,
+    history: cleaned.HISTORY === 'new' ? 'new' : named ? 'set' : 'found',
     dbWaitTimeoutMs: cleaned.DB_WAIT_TIMEOUT,
     lockTimeoutMs: cleaned.LOCK_TIMEOUT,
     awaitTimeoutMs: cleaned.AWAIT_TIMEOUT,
@@ -156,7 +180,60 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
     terminationLog: rawEnv.TERMINATION_LOG,
     hostname: env.HOSTNAME ?? osHostname(),
     secrets: secretsOf(connection, env),
+    warnings: misspelt(env),
   });
+}
+
+/**
+ * A variable that is not a setting but one slip away from one (`MIGRATION_SCHEMA`, `DATABSE_URL`,
+ * `MIGRATIONS_DIRECTORY`): a setting the user meant and pgshift would otherwise ignore without a word.
+ * Short names need a closer match, so that `USER` is not taken for `PGUSER`.
+ */
+export function misspelt(env: Env): string[] {
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (SETTING_SET.has(name)) continue;
+    const upper = name.toUpperCase();
+    // A slip rarely touches both ends of a name: only settings sharing its first or last two letters are compared.
+    const candidates = [...(BY_START.get(upper.slice(0, 2)) ?? []), ...(BY_END.get(upper.slice(-2)) ?? [])];
+    const meant = candidates.find((s) => nearName(upper, s));
+    if (meant) warnings.push(`${name} is not a pgshift setting and is ignored; did you mean ${meant}?`);
+  }
+  return warnings;
+}
+
+const SETTING_SET = new Set(SETTINGS);
+const BY_START = groupBy(SETTINGS, (s) => s.slice(0, 2));
+const BY_END = groupBy(SETTINGS, (s) => s.slice(-2));
+
+function groupBy(names: string[], key: (name: string) => string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const n of names) groups.set(key(n), [...(groups.get(key(n)) ?? []), n]);
+  return groups;
+}
+
+function nearName(name: string, setting: string): boolean {
+  if (name === setting) return true;
+  if (Math.min(name.length, setting.length) < 6) return false;
+  const allowed = setting.length < 10 ? 1 : 2;
+  if (Math.abs(name.length - setting.length) <= allowed && editDistance(name, setting) <= allowed) return true;
+  // A word of the setting written out longer: MIGRATIONS_DIRECTORY for MIGRATIONS_DIR.
+  const a = name.split('_');
+  const b = setting.split('_');
+  return a.length === b.length && a.every((word, i) => word === b[i] || (b[i]!.length >= 3 && word.startsWith(b[i]!)));
+}
+
+/** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 /** envalid's own messages quote the input; ours never do. */

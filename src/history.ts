@@ -2,6 +2,7 @@
 // values travel as $n parameters — except in the success row that rides in the migration's own
 // batch (one round trip per file), where they are quoted by the driver's escapeLiteral.
 import type pg from 'pg';
+import { classify, importCommand, toolName } from './detect.js';
 import { ConfigError, LockTimeoutError, PlanRejectedError } from './errors.js';
 import { transactionStatus } from './query-state.js';
 import type { HistoryRow, MigrationFile } from './types.js';
@@ -35,23 +36,33 @@ export function historyTable(client: pg.Client, schema: string, table: string): 
 export type EnsureOutcome = { status: 'created' } | { status: 'exists' } | { status: 'adopted'; addedColumns: string[] };
 
 /**
+ * Decides, when the table does not exist, whether to create it (returns the same table) or to use
+ * another history table found in the database (detect.ts); it may throw to stop the run.
+ */
+export type WhenMissing = (t: HistoryTable) => Promise<HistoryTable>;
+
+const createIt: WhenMissing = async (t) => t;
+
+/**
  * Creates the table, or adopts an existing one (adding only missing columns). Call under the lock. The
  * DDL waits at most `waitMs` for a lock on the schema or table.
  */
-export async function ensureHistoryTable(client: pg.Client, t: HistoryTable, waitMs = 0): Promise<EnsureOutcome> {
+export async function ensureHistoryTable(client: pg.Client, t: HistoryTable, waitMs = 0, whenMissing: WhenMissing = createIt): Promise<EnsureOutcome & { table: HistoryTable }> {
   const found = await describeTable(client, t);
   if (!found.columns) {
+    const chosen = await whenMissing(t);
+    if (chosen !== t) return ensureHistoryTable(client, chosen, waitMs);
     await createTable(client, t, found.schemaExists, waitMs);
-    return { status: 'created' };
+    return { status: 'created', table: t };
   }
   const columns = found.columns;
-  if (!columns.includes('filename')) throw notHistory(t);
+  if (!columns.includes('filename')) throw notHistory(t, columns);
   const missing = COLUMNS.filter(([name]) => !columns.includes(name));
   if (missing.length) {
     const adds = missing.map(([name, definition]) => `ADD COLUMN IF NOT EXISTS ${name} ${definition.replace(' UNIQUE', '').replace(' PRIMARY KEY', '')}`);
     await inTransaction(client, waitMs, [`ALTER TABLE ${t.sql} ${adds.join(', ')}`]);
   }
-  return missing.length ? { status: 'adopted', addedColumns: missing.map(([n]) => n) } : { status: 'exists' };
+  return missing.length ? { status: 'adopted', addedColumns: missing.map(([n]) => n), table: t } : { status: 'exists', table: t };
 }
 
 /**
@@ -99,15 +110,15 @@ function cannotCreate(t: HistoryTable, err: Error): ConfigError {
  * may not be seen) is it created or adopted (ensureHistoryTable) and read again. The failed read
  * leaves an ERROR line in the server's log on a database's first run.
  */
-export async function openHistory(client: pg.Client, t: HistoryTable, waitMs = 0): Promise<EnsureOutcome & HistoryRead> {
+export async function openHistory(client: pg.Client, t: HistoryTable, waitMs = 0, whenMissing?: WhenMissing): Promise<EnsureOutcome & HistoryRead & { table: HistoryTable }> {
   try {
-    return { status: 'exists', ...(await readBounded(client, t, waitMs)) };
+    return { status: 'exists', table: t, ...(await readBounded(client, t, waitMs)) };
   } catch (err) {
     if (!NOT_THERE_YET.has((err as { code?: string }).code ?? '')) throw await historyError(client, t, err, waitMs);
   }
   try {
-    const ensured = await ensureHistoryTable(client, t, waitMs);
-    return { ...ensured, ...(await readBounded(client, t, waitMs)) };
+    const ensured = await ensureHistoryTable(client, t, waitMs, whenMissing);
+    return { ...ensured, ...(await readBounded(client, ensured.table, waitMs)) };
   } catch (err) {
     throw await historyError(client, t, err, waitMs);
   }
@@ -205,7 +216,7 @@ function parseHistory(text: string | null): HistoryRead {
 /** The table's columns, or undefined when it does not exist yet (status, plan, validate, await read without creating it). */
 export async function historyColumns(client: pg.Client, t: HistoryTable): Promise<string[] | undefined> {
   const { columns } = await describeTable(client, t);
-  if (columns && !columns.includes('filename')) throw notHistory(t);
+  if (columns && !columns.includes('filename')) throw notHistory(t, columns);
   return columns;
 }
 
@@ -223,7 +234,13 @@ async function describeTable(client: pg.Client, t: HistoryTable): Promise<{ sche
   return { schemaExists: rows[0]?.schema_exists === true, columns: rows[0]?.columns ?? undefined };
 }
 
-function notHistory(t: HistoryTable): PlanRejectedError {
+/** Another tool's history under pgshift's name (golang-migrate's and dbmate's `schema_migrations`) gets the command that carries it over. */
+function notHistory(t: HistoryTable, columns: string[]): PlanRejectedError {
+  const tool = classify(t.schema, t.table, columns);
+  if (tool) {
+    const found = { schema: t.schema, table: t.table, tool, readable: true };
+    return new PlanRejectedError([`${t.display} is ${toolName(tool)}'s history table (columns ${columns.join(', ')}), not pgshift's; nothing was applied; to carry its applied migrations over without running them, run: ${importCommand(found, t.display)}`]);
+  }
   return new PlanRejectedError([`${t.display} exists but has no filename column: it is not a migration history table; set MIGRATIONS_SCHEMA/MIGRATIONS_TABLE to another name`]);
 }
 
@@ -333,4 +350,30 @@ export async function renameRow(client: pg.Client, t: HistoryTable, from: string
 /** repair: forget a failed or unfinished attempt so the file is pending again. */
 export async function deleteRow(client: pg.Client, t: HistoryTable, name: string): Promise<void> {
   await client.query(`DELETE FROM ${t.sql} WHERE filename = $1 AND NOT success`, [name]);
+}
+
+/**
+ * import: records files another tool applied, in one transaction (all or none), with their checksums
+ * of today and the other tool's time where it kept one. Files already applied here are left alone; a
+ * failed attempt here gives way to the other tool's success.
+ */
+export async function recordImported(client: pg.Client, t: HistoryTable, files: Array<{ file: MigrationFile; appliedAt: string | null }>): Promise<void> {
+  if (files.length === 0) return;
+  const params = [files.map((f) => f.file.name), files.map((f) => f.file.checksum), files.map((f) => f.appliedAt)];
+  await client.query('BEGIN');
+  try {
+    await client.query(`DELETE FROM ${t.sql} WHERE filename = ANY($1::text[]) AND NOT success`, [params[0]]);
+    await client.query(
+      `INSERT INTO ${t.sql} (filename, checksum, applied_at, execution_time_ms, success, error_message)
+       SELECT f.name, f.checksum, COALESCE(f.applied_at::timestamptz, NOW()), NULL, true, NULL
+         FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS f(name, checksum, applied_at, n)
+        WHERE NOT EXISTS (SELECT 1 FROM ${t.sql} h WHERE h.filename = f.name)
+        ORDER BY f.n`,
+      params,
+    );
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
 }

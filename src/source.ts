@@ -5,6 +5,7 @@ import { createHash, hash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync, type Dirent } from 'node:fs';
 import { join, sep } from 'node:path';
 import { ConfigError, SourceError } from './errors.js';
+import { hasDownPart, upPart } from './annotations.js';
 import { analyzeChunks, analyzeSql, PART_CHARS, splitPart, sqlParts, startingStrings, type FileAnalysis, type SqlAnalysis } from './statements.js';
 import type { MigrationFile, SqlPart } from './types.js';
 
@@ -13,16 +14,22 @@ import type { MigrationFile, SqlPart } from './types.js';
  * may hold dashes (`2020-01-01-000000_name`, as diesel names them).
  */
 const NAME = /^(\d(?:[\d-]*\d)?)_(.+)\.sql$/;
+/** Flyway's versioned files: `V1__name.sql`, `V1.2__name.sql`, `V1_2__name.sql` (version 1.2). */
+const FLYWAY = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
+/** Flyway's repeatable files (`R__name.sql`): run again whenever they change, which pgshift does not do. */
+const REPEATABLE = /^R__.+\.sql$/;
+/** golang-migrate's rollback files, and Flyway's undo files (`U1__name.sql`): pgshift applies forward only. */
+const DOWN = /\.down\.sql$|^U\d+(?:[._]\d+)*__.+\.sql$/;
 /**
- * The version of a name as the history table stores it: `0003_x.sql`, or for a folder per migration
- * `<version>_<name>/up.sql`; undefined for a name that carries none (a legacy row).
+ * The version of a name as the history table stores it: `0003_x.sql`, Flyway's `V1_2__x.sql` (1.2),
+ * or for a folder per migration `<version>_<name>/up.sql`; undefined for a name that carries none.
  */
 export function versionOf(stored: string): string | undefined {
   const slash = stored.indexOf('/');
-  return NAME.exec(slash < 0 ? stored : `${stored.slice(0, slash)}.sql`)?.[1];
+  const versioned = slash < 0 ? stored : `${stored.slice(0, slash)}.sql`;
+  const flyway = FLYWAY.exec(versioned);
+  return flyway ? flyway[1]!.replace(/_/g, '.') : NAME.exec(versioned)?.[1];
 }
-/** golang-migrate's rollback files: pgshift applies forward only. */
-const DOWN = /\.down\.sql$/;
 /** A folder per migration, as Prisma (`<version>_<name>/migration.sql`) and diesel (`…/up.sql`) lay them out. */
 const MIGRATION_DIR = /^\d(?:[\d-]*\d)?_[^/\\]+$/;
 const DIR_FILES = ['migration.sql', 'up.sql'];
@@ -121,7 +128,7 @@ const TURN_FILES = 64;
 
 function finishLoad(dir: string, files: MigrationFile[], problems: string[], warnings: string[], ignored: string[]): LoadResult {
   files.sort((a, b) => byName(a.name, b.name));
-  problems.push(...duplicateVersions(files));
+  problems.push(...duplicateVersions(files), ...flywayOrder(files));
   if (problems.length > 0) throw cannotApply(dir, problems);
   return { files, warnings, ignored };
 }
@@ -152,6 +159,7 @@ function listCandidates(dir: string, problems: string[], warnings: string[], ign
     const kind = kindOf(entry, path);
     if (kind === 'broken') problems.push(`${entry.name}: cannot be read (a dangling symlink?)`);
     else if (entry.name.endsWith('.sql') && DOWN.test(entry.name)) ignored.push(entry.name);
+    else if (REPEATABLE.test(entry.name)) problems.push(`${entry.name}: a Flyway repeatable migration (R__), which pgshift does not support yet: apply its current content in a new versioned file if it changed, then remove it from MIGRATIONS_DIR`);
     else if (entry.name.endsWith('.sql') && kind === 'file') candidates.push({ name: entry.name, path, versioned: entry.name });
     else if (entry.name.endsWith('.sql')) warnings.push(`${entry.name}: not a regular file; ignored (subfolders are not read)`);
     else if (kind === 'dir' && MIGRATION_DIR.test(entry.name)) candidates.push(...fromMigrationDir(entry.name, path, warnings));
@@ -222,9 +230,10 @@ function lookalikesIn(path: string): string[] {
 /** Reads a candidate; `lexNow` reports the lexer's findings now (else checkContent does, or the first use). */
 function readMigration(candidate: Candidate, problems: string[], warnings: string[], lexNow: boolean): MigrationFile | undefined {
   const { name, path } = candidate;
-  const match = NAME.exec(candidate.versioned);
+  const flyway = FLYWAY.exec(candidate.versioned);
+  const match = flyway ? [flyway[0], flyway[1]!.replace(/_/g, '.')] : NAME.exec(candidate.versioned);
   if (!match) {
-    problems.push(`${name}: a migration's name starts with its version: YYYYMMDDHHMMSS_description.sql, YYYYMMDD_description.sql or NNNN_description.sql`);
+    problems.push(`${name}: a migration's name starts with its version: YYYYMMDDHHMMSS_description.sql, YYYYMMDD_description.sql or NNNN_description.sql (or Flyway's V1__description.sql)`);
     return undefined;
   }
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
@@ -370,14 +379,14 @@ class InMemoryFile extends AnalyzedFile implements MigrationFile {
   constructor(read: Read, keep: boolean) {
     super();
     ({ version: this.version, name: this.name, path: this.path, checksum: this.checksum, rawChecksum: this.rawChecksum } = read);
-    this.#sql = read.sql;
+    this.#sql = read.sql === undefined ? undefined : upPart(read.sql);
     this.#bytes = read.sql === undefined && keep ? read.bytes : undefined;
   }
 
-  /** Normalized text: leading BOM removed, CRLF → LF. */
+  /** Normalized text (leading BOM removed, CRLF → LF); of another tool's two-way file, the up part (annotations.ts). */
   get sql(): string {
     if (this.#sql === undefined) {
-      this.#sql = (this.#bytes ?? this.#readAgain()).toString('utf8');
+      this.#sql = upPart((this.#bytes ?? this.#readAgain()).toString('utf8'));
       this.#bytes = undefined;
     }
     return this.#sql;
@@ -444,8 +453,18 @@ class LargeFile extends AnalyzedFile implements MigrationFile {
     keepYoungGenerationSmall();
     const sums = digests();
     let nul = false;
+    let tail = '';
+    let down = false;
     try {
-      for (const chunk of textChunks(fd, sums)) nul ||= chunk.includes('\0');
+      for (const chunk of textChunks(fd, sums)) {
+        nul ||= chunk.includes('\0');
+        // A marker split across two chunks is joined first. Of a line that goes on (a data file's
+        // one-line INSERT), only its start is kept: a marker is a short line.
+        const text = tail + chunk;
+        const cut = text.lastIndexOf('\n') + 1;
+        down ||= hasDownPart(text.slice(0, cut));
+        tail = text.slice(cut, cut + 200);
+      }
     } catch (err) {
       if (!(err instanceof TypeError)) throw err;
       // Not UTF-8: the message (line, offset) comes from the whole file, as for any other file.
@@ -460,6 +479,10 @@ class LargeFile extends AnalyzedFile implements MigrationFile {
       } finally {
         closeSync(again);
       }
+      return undefined;
+    }
+    if (down || hasDownPart(tail)) {
+      problems.push(`${name}: holds another tool's down part (goose, dbmate or node-pg-migrate markers) and is larger than ${LARGE_FILE_BYTES >> 20} MiB, which pgshift reads in parts and cannot cut; move the up part to a file of its own`);
       return undefined;
     }
     return new LargeFile(version, name, path, sums.text.digest('hex'), sums.raw.digest('hex'));
@@ -607,6 +630,32 @@ function firstInvalidUtf8(bytes: Buffer): number {
     if (!real) return offset;
   }
   return bytes.length;
+}
+
+/**
+ * pgshift applies files in name order; Flyway in version order (`V2__` before `V10__`). Where the two
+ * differ the folder is refused rather than applied in an order its author did not mean.
+ */
+function flywayOrder(files: MigrationFile[]): string[] {
+  const flyway = files.filter((f) => FLYWAY.test(f.name));
+  for (let i = 1; i < flyway.length; i++) {
+    const [a, b] = [flyway[i - 1]!, flyway[i]!];
+    if (compareVersions(a.version, b.version) > 0) {
+      return [`${a.name} sorts before ${b.name} by name but after it by Flyway's version, and pgshift applies files in name order: rename the files so their names sort in version order without changing their versions (V1__ → V1_0__ next to V1_1__; V2__ → V002__ next to V010__: Flyway reads V1_0 as 1 and V002 as 2, so its history still matches)`];
+    }
+  }
+  return [];
+}
+
+/** Flyway's version order: dot-separated numbers, compared as numbers (`1.10` after `1.9`; `1.0` equals `1`). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(BigInt);
+  const pb = b.split('.').map(BigInt);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const [x, y] = [pa[i] ?? 0n, pb[i] ?? 0n];
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
 }
 
 function duplicateVersions(files: MigrationFile[]): string[] {

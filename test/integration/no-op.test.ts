@@ -38,6 +38,7 @@ describe('the no-op run', () => {
         : /pg_try_advisory_lock/.test(sql) ? 'lock'
         : /SELECT json_agg\(.*FROM "public"\."schema_migrations"/s.test(sql) ? 'history'
         : /^SELECT n\.oid IS NOT NULL AS schema_exists/.test(sql) ? 'describe'
+        : /^SELECT n\.nspname::text AS schema, c\.relname::text AS table/.test(sql) ? 'detect'
         : /CREATE TABLE IF NOT EXISTS "public"\."schema_migrations"/.test(sql) ? 'create'
         : /^ROLLBACK$/.test(sql) ? 'rollback'
         : /pg_advisory_unlock/.test(sql) ? 'unlock'
@@ -46,9 +47,9 @@ describe('the no-op run', () => {
       const first = await runCli([], env);
       expect(first.code, first.stdout + first.stderr).toBe(0);
       const cold = proxy.statements().map(kind);
-      // No table yet: the read fails (its transaction is rolled back), the table is created, read
-      // again; then one round trip per file.
-      expect(cold).toEqual(['setup', 'lock', 'history', 'rollback', 'describe', 'create', 'history', ...names.map(() => 'file'), 'unlock']);
+      // No table yet: the read fails (its transaction is rolled back), no other history is found
+      // (detect.ts), the table is created, read again; then one round trip per file.
+      expect(cold).toEqual(['setup', 'lock', 'history', 'rollback', 'describe', 'detect', 'create', 'history', ...names.map(() => 'file'), 'unlock']);
 
       const again = await runCli([], env);
       expect(again.code, again.stdout + again.stderr).toBe(0);
