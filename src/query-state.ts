@@ -2,6 +2,7 @@
 import type pg from 'pg';
 
 interface Wire {
+  stream?: { destroyed?: boolean };
   on(event: string, fn: (msg: { status?: string }) => void): void;
   once(event: string, fn: (msg: { status?: string }) => void): void;
   removeListener(event: string, fn: (msg: { status?: string }) => void): void;
@@ -18,19 +19,23 @@ function wireOf(client: pg.Client): Wire | undefined {
  * that ReadyForQuery when it is still to come. `undefined` when the connection ended first.
  */
 export function transactionStatus(client: pg.Client): Promise<string | undefined> {
-  const c = client as unknown as { readyForQuery?: boolean; getTransactionStatus?: () => string | null };
+  const c = client as unknown as { readyForQuery?: boolean; getTransactionStatus?: () => string | null; _ending?: boolean; _ended?: boolean };
   const wire = wireOf(client);
-  if (c.readyForQuery !== false || !wire) return Promise.resolve(c.getTransactionStatus?.() ?? undefined);
+  // A connection that ended (the error came from its end) will send nothing more: no status to wait for.
+  if (c._ending || c._ended || !wire || wire.stream?.destroyed) return Promise.resolve(undefined);
+  if (c.readyForQuery !== false) return Promise.resolve(c.getTransactionStatus?.() ?? undefined);
   return new Promise((resolve) => {
     const ready = (msg: { status?: string }) => done(msg.status);
     const ended = () => done(undefined);
     function done(status: string | undefined) {
       wire!.removeListener('readyForQuery', ready);
       wire!.removeListener('end', ended);
+      wire!.removeListener('error', ended);
       resolve(status);
     }
     wire.once('readyForQuery', ready);
     wire.once('end', ended);
+    wire.once('error', ended);
   });
 }
 

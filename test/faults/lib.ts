@@ -45,7 +45,8 @@ export function runnerBackend(db: TestDatabase, like: string): Promise<number> {
 /** Whether any session holds an advisory lock in this database (the migration lock is the only one the tests take). */
 export async function advisoryLockHolders(db: TestDatabase): Promise<number[]> {
   const rows = await db.query<{ pid: number }>(
-    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    // DISTINCT: a runner holds two keys (its own and the earlier versions').
+    `SELECT DISTINCT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
   );
   return rows.map((r) => r.pid);
 }
