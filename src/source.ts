@@ -400,7 +400,8 @@ class InMemoryFile extends AnalyzedFile implements MigrationFile {
     } catch (err) {
       throw new SourceError(`${this.name}: cannot be read again (${(err as NodeJS.ErrnoException).code}); run again`);
     }
-    if (sha256(bytes) !== this.rawChecksum) throw changedOnDisk(this.name, this.checksum);
+    const now = sha256(bytes);
+    if (now !== this.rawChecksum) throw changedOnDisk(this.name, this.rawChecksum, now);
     return bytes;
   }
 
@@ -418,8 +419,12 @@ class InMemoryFile extends AnalyzedFile implements MigrationFile {
   }
 }
 
-function changedOnDisk(name: string, checksum: string): SourceError {
-  return new SourceError(`${name}: changed on disk while pgshift was using it (checksum was ${checksum.slice(0, 12)}); run again`);
+/** `expected` and `found` are checksums of the same kind (both of the text, or both of the raw bytes). */
+function changedOnDisk(name: string, expected: string, found: string | undefined): SourceError {
+  const what = found ? `its checksum was ${expected.slice(0, 12)} when the folder was read and is ${found.slice(0, 12)} now` : `it no longer reads as it did (checksum ${expected.slice(0, 12)})`;
+  return new SourceError(
+    `${name}: changed on disk while pgshift was applying it (${what}); keep MIGRATIONS_DIR unchanged while pgshift runs (a volume or ConfigMap being updated?), then run again`,
+  );
 }
 
 /** The two checksums of a file read in chunks. */
@@ -502,7 +507,7 @@ class LargeFile extends AnalyzedFile implements MigrationFile {
 
   /** The text read afresh; throws SourceError at the end if it is no longer what was checksummed. */
   *#chunks(): Generator<string> {
-    const changed = () => changedOnDisk(this.name, this.checksum);
+    const changed = (found?: string) => changedOnDisk(this.name, this.checksum, found);
     const sums = digests();
     let fd: number;
     try {
@@ -517,7 +522,8 @@ class LargeFile extends AnalyzedFile implements MigrationFile {
     } finally {
       closeSync(fd);
     }
-    if (sums.text.digest('hex') !== this.checksum) throw changed();
+    const found = sums.text.digest('hex');
+    if (found !== this.checksum) throw changed(found);
   }
 }
 
