@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { collect, ROOT } from '../helpers/cli.js';
 import { adminUrl } from '../helpers/db.js';
+import { PG_MAJOR } from '../helpers/server.js';
 
-it('the documented outputs are what the CLI prints today', async () => {
+// The samples show what PostgreSQL 18 (the default server) prints; older majors word some server
+// messages differently, so the matrix runs (PGSHIFT_TEST_PG=13…17) check them only on 18.
+it.skipIf(PG_MAJOR !== '18' || process.env.TEST_DATABASE_URL !== undefined)('the documented outputs are what the CLI prints today', async () => {
   const child = spawn(process.execPath, [join(ROOT, 'scripts', 'doc-samples.mjs'), '--check'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DOC_SAMPLES_DATABASE_URL: adminUrl() },
