@@ -11,7 +11,7 @@ import { appliedRowSql, isDuplicateRow, isRecordedApplied, markStarted, recordAp
 import { isLockLost, lockHeld, lockHeldCheckSql, type MigrationLock } from './lock.js';
 import type { Logger } from './logger.js';
 import { describeQueryError, formatQueryError, type PgErrorLike } from './pg-errors.js';
-import { completedStatements, transactionStatus } from './query-state.js';
+import { completedStatements, rollBackUnlessIdle } from './query-state.js';
 import { blank, changesSessionOnly } from './statements.js';
 import type { ApplyResult, MigrationFile, SqlPart, Statement, TransactionMode } from './types.js';
 
@@ -206,10 +206,7 @@ async function runInTransaction(file: MigrationFile, options: ApplyOptions): Pro
  */
 export async function committedAnyway(file: MigrationFile, options: ApplyOptions): Promise<boolean> {
   const { client } = options.session;
-  if ((await transactionStatus(client)) !== 'I') {
-    await client.query('ROLLBACK').catch(() => {});
-    return false;
-  }
+  if (!(await rollBackUnlessIdle(client))) return false;
   const applied = await isRecordedApplied(client, options.table, file).catch(() => false);
   if (applied) await client.query(options.session.resetSql);
   return applied;
@@ -337,7 +334,7 @@ async function runPart(file: MigrationFile, part: SqlPart, options: ApplyOptions
       throwIfAborted(options.signal);
       await runStatement(statement.text, options);
     } catch (err) {
-      if ((await transactionStatus(client)) !== 'I') await client.query('ROLLBACK').catch(() => {});
+      await rollBackUnlessIdle(client);
       throw toFailure(file, err, part, statement.start, options, progress, statement);
     }
     if (tookEffect(client, statement.text)) progress.done += 1;

@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import { classify, importCommand, toolName } from './detect.js';
 import { ConfigError, LockTimeoutError, PlanRejectedError } from './errors.js';
-import { transactionStatus } from './query-state.js';
+import { rollBackUnlessIdle } from './query-state.js';
 import type { HistoryRow, MigrationFile } from './types.js';
 
 export interface HistoryTable {
@@ -92,7 +92,7 @@ async function inTransaction(client: pg.Client, waitMs: number, statements: stri
   try {
     return await client.query(`BEGIN;\n${bound}${statements.join(';\n')};\nCOMMIT`);
   } catch (err) {
-    if ((await transactionStatus(client)) !== 'I') await client.query('ROLLBACK').catch(() => {});
+    await rollBackUnlessIdle(client);
     throw err;
   }
 }

@@ -39,6 +39,16 @@ export function transactionStatus(client: pg.Client): Promise<string | undefined
   });
 }
 
+/**
+ * After a failed query: rolls back the transaction it left open, if any. Resolves true when the session
+ * was idle (nothing to roll back: the error came outside a transaction block, or after its COMMIT).
+ */
+export async function rollBackUnlessIdle(client: pg.Client): Promise<boolean> {
+  if ((await transactionStatus(client)) === 'I') return true;
+  await client.query('ROLLBACK').catch(() => {});
+  return false;
+}
+
 // Which statement of a multi-statement query failed. The server completes the statements of one
 // simple query one by one and says so (CommandComplete) for each before an error stops the rest, so
 // the count of completions during the query names the failing statement without a round trip of its
