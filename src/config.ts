@@ -300,9 +300,9 @@ function resolveConnection(env: Env, readFile: ReadFile, problems: Problems, rea
     base.password = lookupPassword(read.text, base);
     if (base.password !== undefined) passwordFile = path;
   }
-  const sslmode = base.sslmode ?? sslModeOf(env.PGSSLMODE, 'PGSSLMODE', problems) ?? 'prefer';
+  const sslmode = base.sslmode ?? choiceOf(SSL_MODES, env.PGSSLMODE, 'PGSSLMODE', problems) ?? 'prefer';
   const connectTimeoutMs = base.connectTimeoutMs ?? secondsOf(env.PGCONNECT_TIMEOUT, 'PGCONNECT_TIMEOUT', problems);
-  const targetSessionAttrs = base.targetSessionAttrs ?? sessionAttrsOf(env.PGTARGETSESSIONATTRS, 'PGTARGETSESSIONATTRS', problems) ?? 'any';
+  const targetSessionAttrs = base.targetSessionAttrs ?? choiceOf(SESSION_ATTRS, env.PGTARGETSESSIONATTRS, 'PGTARGETSESSIONATTRS', problems) ?? 'any';
   return {
     ...base,
     targetSessionAttrs,
@@ -362,10 +362,11 @@ function checkUrlParameters(q: URLSearchParams, problems: Problems): void {
 
 const SESSION_ATTRS: readonly TargetSessionAttrs[] = ['any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby'];
 
-function sessionAttrsOf(raw: string | undefined, name: string, problems: Problems): TargetSessionAttrs | undefined {
+/** `raw` when it is one of `allowed`; otherwise a problem naming the setting and the choices. */
+function choiceOf<T extends string>(allowed: readonly T[], raw: string | undefined, name: string, problems: Problems): T | undefined {
   if (raw === undefined) return undefined;
-  if ((SESSION_ATTRS as readonly string[]).includes(raw)) return raw as TargetSessionAttrs;
-  problems.push(`${name}: must be one of ${SESSION_ATTRS.join(', ')}`);
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  problems.push(`${name}: must be one of ${allowed.join(', ')}`);
   return undefined;
 }
 
@@ -403,9 +404,9 @@ function fromUrl(raw: string, env: Env, problems: Problems): Partial_ | undefine
   const user = (u.username ? decodeURIComponent(u.username) : q.get('user')) ?? env.PGUSER ?? defaultUser();
   const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || q.get('dbname') || env.PGDATABASE || user;
   const password = u.password ? decodeURIComponent(u.password) : (q.get('password') ?? env.PGPASSWORD);
-  const sslmode = sslModeOf(q.get('sslmode') ?? undefined, 'DATABASE_URL sslmode', problems);
+  const sslmode = choiceOf(SSL_MODES, q.get('sslmode') ?? undefined, 'DATABASE_URL sslmode', problems);
   const connectTimeoutMs = secondsOf(q.get('connect_timeout') ?? undefined, 'DATABASE_URL connect_timeout', problems);
-  const targetSessionAttrs = sessionAttrsOf(q.get('target_session_attrs') ?? undefined, 'DATABASE_URL target_session_attrs', problems);
+  const targetSessionAttrs = choiceOf(SESSION_ATTRS, q.get('target_session_attrs') ?? undefined, 'DATABASE_URL target_session_attrs', problems);
   checkUrlParameters(q, problems);
   const ignored = POSTGRES_VARS.filter((v) => env[v] !== undefined);
   return {
@@ -468,13 +469,6 @@ function portOf(raw: string | undefined, name: string, problems: Problems): numb
 }
 
 const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
-
-function sslModeOf(raw: string | undefined, name: string, problems: Problems): SslMode | undefined {
-  if (raw === undefined) return undefined;
-  if ((SSL_MODES as readonly string[]).includes(raw)) return raw as SslMode;
-  problems.push(`${name}: must be one of ${SSL_MODES.join(', ')}`);
-  return undefined;
-}
 
 function secondsOf(raw: string | undefined, name: string, problems: Problems): number | undefined {
   if (raw === undefined) return undefined;

@@ -6,7 +6,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, st
 import { join, sep } from 'node:path';
 import { ConfigError, SourceError } from './errors.js';
 import { hasDownPart, upPart } from './annotations.js';
-import { analyzeChunks, analyzeSql, PART_CHARS, splitPart, sqlParts, startingStrings, type FileAnalysis, type SqlAnalysis } from './statements.js';
+import { analyzeChunks, analyzeSql, countCharacters, PART_CHARS, splitPart, sqlParts, startingStrings, type FileAnalysis, type SqlAnalysis } from './statements.js';
 import type { MigrationFile, SqlPart } from './types.js';
 
 /**
@@ -596,19 +596,10 @@ function holdsNul(name: string, chunks: Iterable<string>): string {
     const end = nul < 0 ? chunk.length : nul;
     const lineStart = chunk.lastIndexOf('\n', end - 1) + 1;
     for (let i = chunk.indexOf('\n'); i >= 0 && i < end; i = chunk.indexOf('\n', i + 1)) line++;
-    column = (lineStart > 0 ? 1 : column) + codePoints(chunk, lineStart, end);
+    column = (lineStart > 0 ? 1 : column) + countCharacters(chunk, lineStart, end);
     if (nul >= 0) break;
   }
   return `${name}:${line}:${column}: holds a NUL byte, which PostgreSQL cannot take in SQL text: saved as UTF-16? save it as UTF-8; otherwise remove the NUL`;
-}
-
-function codePoints(text: string, from: number, to: number): number {
-  let count = 0;
-  for (let i = from; i < to; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0xdc00 || code > 0xdfff) count++;
-  }
-  return count;
 }
 
 /** The problem to report for bytes that are not UTF-8: where the first bad byte is. */

@@ -1120,7 +1120,7 @@ function locate({ sql: text, lines: starts, firstLine }: Pick<Scanner, 'sql' | '
 }
 
 /** Characters (code points, as PostgreSQL and editors count them) in text[from, to). */
-function countCharacters(text: string, from: number, to: number): number {
+export function countCharacters(text: string, from: number, to: number): number {
   let count = 0;
   for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i);
