@@ -46,7 +46,7 @@ export function upPart(text: string): string {
 /** Another tool's down marker on a line of its own (the three dialects' `down` above, in one scan). */
 const ANY_DOWN = /^[ \t]*--[ \t]*(?:\+goose[ \t]+down\b|migrate:down\b|down migration[ \t]*$)/im;
 
-/** Whether text holds another tool's down marker: a file read in parts cannot have it cut (source.ts). */
+/** Whether text holds another tool's down marker: a file read in parts cannot have it cut (files.ts). */
 export function hasDownPart(text: string): boolean {
   return ANY_DOWN.test(text);
 }
