@@ -10,7 +10,7 @@ import { startingStrings } from '../sql/scanner.js';
 import type { FileAnalysis } from '../sql/mode.js';
 import type { MigrationFile, SqlPart } from '../types.js';
 import { hasDownPart, upPart } from './annotations.js';
-import { digests, holdsNul, notUtf8, sha256, textChunks } from './text.js';
+import { digests, holdsNul, notUtf8, readWhole, sha256, textChunks } from './text.js';
 
 /**
  * A file larger than this is never held in memory whole: it is read in chunks for its checksums,
@@ -85,11 +85,11 @@ export class InMemoryFile extends AnalyzedFile implements MigrationFile {
     return this.#sql;
   }
 
-  /** The bytes again, for a file whose bytes were not kept: the same bytes, or a SourceError. */
+  /** The bytes again, for a file whose bytes were not kept: the same bytes (valid until the next read: see readStart), or a SourceError. */
   #readAgain(): Buffer {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(this.path);
+      bytes = readWhole(this.path);
     } catch (err) {
       throw new SourceError(`${this.name}: cannot be read again (${(err as NodeJS.ErrnoException).code}); run again`);
     }

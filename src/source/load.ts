@@ -2,16 +2,14 @@
 // its transaction mode; and everything that must stop the run before anything is applied.
 
 import { isUtf8 } from 'node:buffer';
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { SourceError } from '../errors.js';
 import type { FileAnalysis } from '../sql/mode.js';
 import type { MigrationFile } from '../types.js';
 import { AnalyzedFile, InMemoryFile, LargeFile, LARGE_FILE_BYTES, type Read } from './files.js';
 import { listCandidates, type Candidate } from './folder.js';
 import { byName, duplicateVersions, FLYWAY, flywayOrder, MAX_NAME_BYTES, NAME } from './names.js';
-import { checksumOf, CHUNK_BYTES, holdsNul, needsNormalizing, normalize, notUtf8, sha256, utf8 } from './text.js';
-
-const readBuffer = Buffer.allocUnsafe(CHUNK_BYTES);
+import { checksumOf, holdsNul, needsNormalizing, normalize, notUtf8, readStart, sha256, utf8 } from './text.js';
 
 export interface LoadResult {
   files: MigrationFile[];
@@ -125,10 +123,10 @@ function readMigration(candidate: Candidate, problems: string[], warnings: strin
 function openMigration(name: string, version: string, path: string, problems: string[], keep: boolean): InMemoryFile | LargeFile | undefined {
   const fd = openSync(path, 'r');
   try {
-    const n = readSync(fd, readBuffer, 0, CHUNK_BYTES, 0);
+    const start = readStart(fd);
     let bytes: Buffer;
-    if (n < CHUNK_BYTES) {
-      bytes = keep ? Buffer.from(readBuffer.subarray(0, n)) : readBuffer.subarray(0, n);
+    if (start.whole) {
+      bytes = keep ? Buffer.from(start.bytes) : start.bytes;
     } else {
       const size = fstatSync(fd).size;
       if (size > LARGE_FILE_BYTES) return LargeFile.read(name, version, path, fd, problems);

@@ -2,15 +2,36 @@
 // "modified"), checksums, and the problems to report for bytes PostgreSQL cannot take.
 
 import { createHash, hash, type Hash } from 'node:crypto';
-import { readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { countCharacters } from '../sql/positions.js';
 
 export const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
- * How much of a file is read at once. Most migrations are smaller: one read into this shared buffer
+ * How much of a file is read at once. Most migrations are smaller: one read into a shared buffer
  * holds them whole, without asking the file's size first (three system calls per file, not four).
  */
 export const CHUNK_BYTES = 64 << 10;
+const shared = Buffer.allocUnsafe(CHUNK_BYTES);
+
+/**
+ * The first CHUNK_BYTES of the file open at `fd` (all of it when `whole`), in a buffer shared by
+ * every call: valid until the next call, so copy or decode what must outlive it.
+ */
+export function readStart(fd: number): { bytes: Buffer; whole: boolean } {
+  const n = readSync(fd, shared, 0, CHUNK_BYTES, 0);
+  return { bytes: shared.subarray(0, n), whole: n < CHUNK_BYTES };
+}
+
+/** The file at `path`: a view of the shared buffer (see readStart) when it is small, else its own buffer. */
+export function readWhole(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const start = readStart(fd);
+    return start.whole ? start.bytes : readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** SHA-256 hex. crypto.hash (Node ≥ 20.12) skips a Hash object per file. */
 export const sha256: (data: Buffer | string) => string = typeof hash === 'function' ? (data) => hash('sha256', data, 'hex') : (data) => createHash('sha256').update(data).digest('hex');

@@ -4,8 +4,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { ChecksumVariant, MigrationFile } from '../types.js';
+import { CHUNK_BYTES } from './text.js';
 
-const CHUNK_BYTES = 64 << 10;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** The forms hashed: each is the file's normalized text (BOM removed, CRLF → LF) written another way. */
