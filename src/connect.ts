@@ -56,7 +56,7 @@ export interface Session {
 }
 
 /** The SETs every session starts with (values are validated numbers, never user text). */
-export function sessionSetupSql(config: Pick<Config, 'migrationLockTimeoutMs'>): string {
+export function sessionSetupSql(): string {
   const sets = [
     `SET tcp_keepalives_idle = ${SERVER_KEEPALIVES.idle}`,
     `SET tcp_keepalives_interval = ${SERVER_KEEPALIVES.interval}`,
@@ -68,7 +68,6 @@ export function sessionSetupSql(config: Pick<Config, 'migrationLockTimeoutMs'>):
     `SET idle_in_transaction_session_timeout = 0`,
     `SELECT set_config('client_connection_check_interval', '${CLIENT_CHECK_INTERVAL_MS}', false), set_config('idle_session_timeout', '0', false) WHERE current_setting('server_version_num')::int >= 140000`,
   ];
-  if (config.migrationLockTimeoutMs !== undefined) sets.push(`SET lock_timeout = ${Math.round(config.migrationLockTimeoutMs)}`);
   return sets.join(';\n');
 }
 
@@ -222,7 +221,7 @@ async function startSession(config: Config, log: Logger, ssl: pg.ClientConfig['s
   try {
     await client.connect();
     bound.loggedIn();
-    const setup = sessionSetupSql(config);
+    const setup = sessionSetupSql();
     const results = (await client.query(
       `${setup};\nSELECT pg_backend_pid() AS pid, current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding, pg_is_in_recovery() AS standby, current_setting('transaction_read_only') AS read_only, current_setting('standard_conforming_strings') AS strings`,
     )) as unknown as pg.QueryResult[];
