@@ -149,7 +149,7 @@ export interface Plan {
   warnings: string[];
 }
 
-export type ApplyStatus = 'applied' | 'failed' | 'skipped';
+export type ApplyStatus = 'applied' | 'failed';
 
 export interface ApplyResult {
   name: string;
