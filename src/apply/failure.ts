@@ -1,7 +1,7 @@
 // What went wrong in a file, said so a person can act on it, and recorded in the history: a failed
 // row (retried next run), an unfinished one (a no-transaction file that stopped partway: refused
 // until repaired), or nothing when the session is gone or the file committed after all.
-import { connectionLost } from '../connect.js';
+import { connectionLost } from '../session/failure.js';
 import { InterruptedError, MigrationFailedError, MigratorError, SourceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { describeQueryError, formatQueryError, type PgErrorLike } from '../pg-errors.js';

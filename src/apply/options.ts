@@ -1,6 +1,6 @@
 // What applying needs from the run: the session and its lock, the history table, and the settings.
-import type { ConnectionSettings } from '../config.js';
-import type { Session } from '../connect.js';
+import type { ConnectionSettings } from '../config/types.js';
+import type { Session } from '../session/session.js';
 import type { Logger } from '../logger.js';
 import type { HistoryTable } from './history.js';
 import type { MigrationLock } from './lock.js';

@@ -1,7 +1,7 @@
 // Sending a file inside a transaction: its text with our own statements around it in the same query
 // (one round trip for a file of one part), and which of its statements failed when the query fails.
 import { throwIfAborted } from '../abort.js';
-import { cancelRunningQuery } from '../connect.js';
+import { cancelRunningQuery } from '../session/cancel.js';
 import { blank } from '../statements.js';
 import type { MigrationFile, SqlPart, Statement } from '../types.js';
 import { FileFailure, NO_TEXT, toFailure } from './failure.js';
