@@ -55,7 +55,7 @@ async function startSession(config: Config, log: Logger, open: OpenClient, timeo
   try {
     await client.connect();
     bound.loggedIn();
-    const setup = sessionSetupSql(config);
+    const setup = sessionSetupSql();
     const results = (await client.query(`${setup};\n${ABOUT_SQL}`)) as unknown as pg.QueryResult[];
     bound.done();
     const row = results[results.length - 1]?.rows[0] as About;
