@@ -39,7 +39,7 @@ const LOST_MESSAGES = [/connection terminated/i, /not queryable/i, /client was c
  * True when `err` means the session itself is gone (server shut down or crashed, socket reset or
  * timed out, driver closed): not the migration's fault, and healed by running again later.
  */
-export function isConnectionLost(err: unknown): boolean {
+function isConnectionLost(err: unknown): boolean {
   const e = err as { code?: unknown; severity?: unknown; message?: unknown };
   if (e === null || typeof e !== 'object') return false;
   if (e.severity === 'FATAL' || e.severity === 'PANIC') return true;

@@ -42,9 +42,8 @@ export async function openSession(config: Config, log: Logger, attemptDeadline: 
 async function startSession(config: Config, log: Logger, open: OpenClient, timeoutMs: number, signal: AbortSignal): Promise<Session> {
   const client = open(0);
   const startWatchdog = prepareWatchdog(client);
-  let lost: Error | undefined;
+  // A connection that breaks while idle: logged here; the next query fails with the reason.
   client.on('error', (err) => {
-    lost = err;
     log.warn({ event: 'db.connection.lost', err }, 'database connection lost');
   });
   client.on('notice', (n) => {
@@ -69,7 +68,6 @@ async function startSession(config: Config, log: Logger, open: OpenClient, timeo
       standardConformingStrings: row.strings !== 'off',
       resetSql: sessionResetSql(setup),
       readOnly,
-      lost: () => lost,
     };
     // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
     if ((client as unknown as { processID: number | null }).processID !== row.pid) await requireSessionPooling(session, config, open, log);
