@@ -69,6 +69,11 @@ export interface Config {
   secrets: string[];
   /** What is wrong with the environment but does not stop the run (a misspelt setting): logged as warnings. */
   warnings: string[];
+  /** LINT: lint the files before `up` applies them; `refuse` stops the run (exit 6) on a lint error. @default 'off' */
+  lint: 'off' | 'warn' | 'refuse';
+  /** LINT_LARGE_TABLE_ROWS / LINT_LARGE_TABLE_SIZE: from here a blocking statement on a table is an error, below a note. */
+  lintLargeTableRows: number;
+  lintLargeTableBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -128,6 +133,16 @@ function oneOf<T extends string>(allowed: readonly T[]) {
 
 const text = makeExactValidator<string>((input) => input);
 
+/** A size such as 500MB, 2GB or 8192 (bytes), in PostgreSQL's units (1kB = 1024 bytes). */
+export function parseSize(input: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(|B|kB|MB|GB|TB)$/i.exec(input.trim());
+  if (!m) throw new EnvError('must be a size such as 8192, 500MB or 2GB');
+  const unit = { '': 1, b: 1, kb: 1 << 10, mb: 1 << 20, gb: 1 << 30, tb: 2 ** 40 }[m[2]!.toLowerCase() as 'b'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+const size = makeExactValidator<number>(parseSize);
+
 const SPEC = {
   MIGRATIONS_DIR: text({ default: './migrations' }),
   MIGRATIONS_SCHEMA: identifier({ default: 'public' }),
@@ -140,6 +155,9 @@ const SPEC = {
   LOG_LEVEL: oneOf<LogLevel>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])({ default: 'info' }),
   LOG_FORMAT: oneOf<LogFormat>(['text', 'json', 'auto'])({ default: 'auto' }),
   HISTORY: oneOf<'found' | 'new'>(['found', 'new'])({ default: 'found' }),
+  LINT: oneOf<'off' | 'warn' | 'refuse'>(['off', 'warn', 'refuse'])({ default: 'off' }),
+  LINT_LARGE_TABLE_ROWS: count({ default: 100_000 }),
+  LINT_LARGE_TABLE_SIZE: size({ default: 100 << 20 }),
 };
 
 /** Every variable pgshift reads, for the warning about a misspelt one. */
@@ -181,6 +199,9 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
     hostname: env.HOSTNAME ?? osHostname(),
     secrets: secretsOf(connection, env),
     warnings: misspelt(env),
+    lint: cleaned.LINT,
+    lintLargeTableRows: cleaned.LINT_LARGE_TABLE_ROWS,
+    lintLargeTableBytes: cleaned.LINT_LARGE_TABLE_SIZE,
   });
 }
 
