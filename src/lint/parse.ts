@@ -2,6 +2,8 @@
 // and `LINT` before `up` need it, and loading it costs far more than a no-op run (docs/LINT.md).
 // The bundle keeps it in a file of its own beside dist/pgshift.mjs (scripts/build.mjs).
 
+import { offsetOfPosition } from '../statements.js';
+
 /** A node of the parse tree as libpg_query's JSON has it: `{ NodeType: { …fields } }`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Node = Record<string, any>;
@@ -45,8 +47,9 @@ function parseWith(parseSync: (sql: string) => { stmts?: Array<{ stmt?: Node; st
     }
     return { ok: true, statements };
   } catch (err) {
+    // Unlike node locations, an error's position counts characters, as the server's error cursor does.
     const details = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
-    return { ok: false, message: (err as Error).message, offset: offsets.toChar(details?.cursorPosition ?? 0) };
+    return { ok: false, message: (err as Error).message, offset: offsetOfPosition(text, (details?.cursorPosition ?? 0) + 1) };
   }
 }
 
