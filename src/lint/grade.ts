@@ -36,22 +36,27 @@ SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS 
 
 /**
  * Grades findings in place (dropping those the database shows harmless) and returns them. `client`
- * must be idle, outside a transaction.
+ * must be idle, outside a transaction. A catalog read that fails (a lock held past lock_timeout, no
+ * privilege) leaves its findings as they are, saying why: linting never fails for want of sizes.
  */
 export async function grade(client: pg.Client, findings: Finding[], limits: Thresholds): Promise<Finding[]> {
   await client.query("BEGIN READ ONLY; SET LOCAL lock_timeout = '2s'; SET LOCAL statement_timeout = '10s'");
   try {
     const names = [...new Set(findings.filter((f) => f.table !== undefined).map((f) => qualified(f.table!)))];
-    const facts = new Map((await client.query<TableFacts>(FACTS_SQL, [names])).rows.map((r) => [r.name, r]));
+    const read = await attempt(client, () => client.query<TableFacts>(FACTS_SQL, [names]));
+    const facts = new Map(read.ok ? read.value.rows.map((r) => [r.name, r]) : []);
     const kept: Finding[] = [];
     for (const f of findings) {
       if (f.typeChange || f.notNull !== undefined) {
-        const column = (await client.query<{ type: string; not_null: boolean; proven: boolean }>(COLUMN_SQL, [qualified(f.table!), f.typeChange?.column ?? f.notNull])).rows[0];
-        if (column && f.notNull !== undefined && (column.not_null || column.proven)) continue;
-        if (column && f.typeChange && !rewrites(column.type, f.typeChange.to)) continue;
-        if (column && f.typeChange) f.detail += ` (from ${column.type})`;
+        const column = await attempt(client, () => client.query<{ type: string; not_null: boolean; proven: boolean }>(COLUMN_SQL, [qualified(f.table!), f.typeChange?.column ?? f.notNull]));
+        if (!column.ok) f.size = `not graded: ${column.reason}`;
+        const c = column.ok ? column.value.rows[0] : undefined;
+        if (c && f.notNull !== undefined && (c.not_null || c.proven)) continue;
+        if (c && f.typeChange && !rewrites(c.type, f.typeChange.to)) continue;
+        if (c && f.typeChange) f.detail = `${f.detail.split(': no rewrite only if')[0]} (from ${c.type})`;
       }
       const t = f.table === undefined ? undefined : facts.get(qualified(f.table));
+      if (!read.ok && f.table !== undefined) f.size = `not graded: ${read.reason}`;
       if (t && RULES[f.rule].sized) sizeUp(f, t, limits);
       kept.push(f);
     }
@@ -60,6 +65,23 @@ export async function grade(client: pg.Client, findings: Finding[], limits: Thre
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
+  }
+}
+
+type Attempt<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** One catalog read under a savepoint, so that its failure leaves the transaction usable. */
+async function attempt<T>(client: pg.Client, read: () => Promise<T>): Promise<Attempt<T>> {
+  await client.query('SAVEPOINT lint_read');
+  try {
+    const value = await read();
+    await client.query('RELEASE SAVEPOINT lint_read');
+    return { ok: true, value };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (typeof code !== 'string') throw err;
+    await client.query('ROLLBACK TO SAVEPOINT lint_read');
+    return { ok: false, reason: code === '55P03' ? 'the catalog read waited past lock_timeout (the table is locked)' : `${(err as Error).message} (${code})` };
   }
 }
 
