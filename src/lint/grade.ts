@@ -49,7 +49,7 @@ export async function grade(client: pg.Client, findings: Finding[], limits: Thre
     for (const f of findings) {
       if (f.typeChange || f.notNull !== undefined) {
         const column = await attempt(client, () => client.query<{ type: string; not_null: boolean; proven: boolean }>(COLUMN_SQL, [qualified(f.table!), f.typeChange?.column ?? f.notNull]));
-        if (!column.ok) f.size = `not graded: ${column.reason}`;
+        if (!column.ok) f.detail += ` (column not checked: ${column.reason})`;
         const c = column.ok ? column.value.rows[0] : undefined;
         if (c && f.notNull !== undefined && (c.not_null || c.proven)) continue;
         if (c && f.typeChange && !rewrites(c.type, f.typeChange.to)) continue;
