@@ -3,14 +3,16 @@
 // files when given. The database, when at hand, also grades each finding by the table's size.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { upPart } from '../annotations.js';
-import type { Config } from '../config.js';
-import { closeSession, connect, type Session } from '../connect.js';
+import type { Config } from '../config/types.js';
+import { connect } from '../session/connect.js';
+import { closeSession, type Session } from '../session/session.js';
+import { upPart } from '../source/annotations.js';
 import { ConnectError, LintError, SourceError } from '../errors.js';
 import type { Logger, Output } from '../logger.js';
 import { renderJson } from '../report.js';
-import { followSessionStrings, loadMigrations, normalize } from '../source.js';
-import { analyzeSql } from '../statements.js';
+import { followSessionStrings, loadMigrations } from '../source/load.js';
+import { normalize } from '../source/text.js';
+import { analyzeSql } from '../sql/mode.js';
 import type { MigrationFile, Plan } from '../types.js';
 import { grade } from './grade.js';
 import { allowsWithoutReason, lintFiles, type Finding, type LintInput } from './lint.js';
@@ -35,7 +37,7 @@ const LINT_DB_WAIT_MS = 5_000;
 
 export async function lint(ctx: LintContext, readPlan: ReadPlan): Promise<string> {
   const named = ctx.args.files ?? [];
-  const files = named.length ? [] : loadMigrations(ctx.config.migrationsDir).files;
+  const files = named.length ? [] : (await loadMigrations(ctx.config.migrationsDir, { lex: 'now' })).files;
   const session = await openIfConfigured(ctx);
   try {
     const chosen = await choose(ctx, session, files, readPlan);

@@ -1,6 +1,6 @@
 // Lints migration files in order: parse each with PostgreSQL's parser, apply the rules with what
 // earlier files did in mind, and honour `-- pgshift:allow RULE REASON` comments. Pure but for the parser.
-import { lineColumnAt } from '../statements.js';
+import { lineColumnAt } from '../sql/positions.js';
 import type { TransactionMode } from '../types.js';
 import { checkStatement } from './check.js';
 import { byteOffsets, type Parser } from './parse.js';

@@ -2,7 +2,7 @@
 // and `LINT` before `up` need it, and loading it costs far more than a no-op run (docs/LINT.md).
 // The bundle keeps it in a file of its own beside dist/pgshift.mjs (scripts/build.mjs).
 
-import { offsetOfPosition } from '../statements.js';
+import { offsetOfPosition } from '../sql/positions.js';
 
 /** A node of the parse tree as libpg_query's JSON has it: `{ NodeType: { …fields } }`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,7 +49,7 @@ function parseWith(parseSync: (sql: string) => { stmts?: Array<{ stmt?: Node; st
   } catch (err) {
     // Unlike node locations, an error's position counts characters, as the server's error cursor does.
     const details = (err as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
-    return { ok: false, message: (err as Error).message, offset: offsetOfPosition(text, (details?.cursorPosition ?? 0) + 1) };
+    return { ok: false, message: (err as Error).message, offset: Math.max(0, offsetOfPosition(text, 0, details?.cursorPosition ?? 0, false)) };
   }
 }
 

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadParser, type Parser } from '../../src/lint/parse.js';
-import { splitStatements } from '../../src/statements.js';
+import { splitStatements } from '../../src/sql/lexer.js';
 import { ROOT } from '../helpers/cli.js';
 
 let parse: Parser;

@@ -6,7 +6,7 @@ import { lintFiles, type Finding, type LintInput } from '../../src/lint/lint.js'
 import { loadParser, type Parser } from '../../src/lint/parse.js';
 import { RULE_IDS, type RuleId } from '../../src/lint/rules.js';
 import { newRunState } from '../../src/lint/state.js';
-import { analyzeSql } from '../../src/statements.js';
+import { analyzeSql } from '../../src/sql/mode.js';
 
 let parse: Parser;
 beforeAll(async () => {
