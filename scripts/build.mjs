@@ -9,7 +9,7 @@
 // - whitespace and syntax are minified (less to read and pre-parse), identifiers are kept so that
 //   stack traces in "internal error" reports stay readable.
 import { build } from 'esbuild';
-import { readFile, readdir, chmod } from 'node:fs/promises';
+import { readFile, readdir, chmod, copyFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -151,6 +151,48 @@ const pgCryptoOnNode = {
   },
 };
 
+/**
+ * `pgshift lint` parses with libpg-query (PostgreSQL's parser as WebAssembly, ~1.7 MB plus ~60 KB of
+ * glue): far more than a no-op run may load or even compile. It is bundled on its own into
+ * dist/pgshift-parser.mjs, with its .wasm beside it (the glue finds it next to itself), and the main
+ * bundle import()s that file only when lint runs (src/lint/parse.ts). The image ships dist/ whole.
+ */
+const PARSER_FILE = 'pgshift-parser.mjs';
+const parserApart = {
+  name: 'parser-apart',
+  setup(b) {
+    b.onResolve({ filter: /^libpg-query$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') throw new Error(`${args.importer}: libpg-query must be loaded with import(), only by lint (scripts/build.mjs parserApart)`);
+      return { path: `./${PARSER_FILE}`, external: true };
+    });
+  },
+};
+
+await build({
+  entryPoints: ['node_modules/libpg-query/wasm/index.js'],
+  outfile: `dist/${PARSER_FILE}`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  // The emscripten glue is CommonJS at heart: it requires node:fs and node:crypto and finds its .wasm
+  // through __dirname, none of which an ES module has.
+  banner: {
+    js: [
+      "import { createRequire as pgshiftCreateRequire } from 'node:module';",
+      "import { fileURLToPath as pgshiftFileURLToPath } from 'node:url';",
+      'const require = pgshiftCreateRequire(import.meta.url);',
+      'const __filename = pgshiftFileURLToPath(import.meta.url);',
+      "const __dirname = __filename.replace(/[\\\\/][^\\\\/]*$/, '');",
+    ].join('\n'),
+  },
+  logLevel: 'warning',
+});
+await copyFile('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/libpg-query.wasm');
+
 await build({
   entryPoints: ['src/main.ts'],
   outfile: 'dist/pgshift.mjs',
@@ -167,7 +209,7 @@ await build({
   define: { PGSHIFT_VERSION: JSON.stringify(pkg.version) },
   // pg optionally requires pg-native; it is never installed.
   external: ['pg-native'],
-  plugins: [dependencyEdits, pgCryptoOnNode, builtinsByRequire],
+  plugins: [dependencyEdits, pgCryptoOnNode, builtinsByRequire, parserApart],
   // The bundle's `require` loads built-ins only (everything else is bundled; pg-native is never
   // installed). process.getBuiltinModule (Node ≥ 20.16) does that without loading node:module, whose
   // ES module facade every start would pay for; older Node 20 releases use createRequire.

@@ -62,6 +62,8 @@ export async function runCommand(ctx: Context): Promise<Outcome> {
       return waitOnly(ctx);
     case 'await':
       return awaitApplied(ctx);
+    case 'lint':
+      return (await import('./lint/command.js')).lint(ctx, (session, files) => readOnlyPlan(ctx, session, files));
     default:
       throw new Error(`no handler for ${ctx.args.command}`);
   }
@@ -275,6 +277,7 @@ async function up(ctx: Context): Promise<Outcome> {
       logWarnings(ctx, plan);
       if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
       rejectIfProblems(ctx, plan);
+      if (ctx.config.lint !== 'off' && plan.toApply.length) await (await import('./lint/command.js')).lintBeforeUp(ctx, session, plan.toApply);
       return applyPlan(ctx, session, t, plan, lock);
     }),
   );

@@ -69,4 +69,9 @@ export interface Config {
   secrets: string[];
   /** What is wrong with the environment but does not stop the run (a misspelt setting): logged as warnings. */
   warnings: string[];
+  /** LINT: lint the files before `up` applies them; `refuse` stops the run (exit 6) on a lint error. @default 'off' */
+  lint: 'off' | 'warn' | 'refuse';
+  /** LINT_LARGE_TABLE_ROWS / LINT_LARGE_TABLE_SIZE: from here a blocking statement on a table is an error, below a note. */
+  lintLargeTableRows: number;
+  lintLargeTableBytes: number;
 }
