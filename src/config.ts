@@ -49,9 +49,10 @@ export interface Config {
   table: string;
   /**
    * `found`: the schema and table are pgshift's defaults, not set, so a history found elsewhere may be
-   * used (detect.ts); `set`: MIGRATIONS_SCHEMA or MIGRATIONS_TABLE names the table; `new`: HISTORY=new.
+   * used (detect.ts); `set`: MIGRATIONS_SCHEMA or MIGRATIONS_TABLE names the table; `new`: HISTORY=new;
+   * `tenant`: a fleet's schema target, whose history is in its own schema whatever other schemas hold.
    */
-  history: 'found' | 'set' | 'new';
+  history: 'found' | 'set' | 'new' | 'tenant';
   dbWaitTimeoutMs: number;
   lockTimeoutMs: number;
   awaitTimeoutMs: number;

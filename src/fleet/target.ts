@@ -62,8 +62,11 @@ export async function runTarget(ctx: Context, target: FleetTarget<ConnectionSett
   try {
     await runOne(one);
     return { target: target.name, ...resultOf(ctx.args.command, captured.doc), durationMs: Date.now() - started };
-  } catch (err) {
-    const interrupted = ctx.signal.aborted && !(err instanceof TargetTimeoutError);
+  } catch (thrown) {
+    // The deadline aborts the run as SIGTERM would; whatever the command made of the cancel, the target timed out.
+    const timedOut = !ctx.signal.aborted && controller.signal.reason instanceof TargetTimeoutError;
+    const err: unknown = timedOut ? controller.signal.reason : thrown;
+    const interrupted = ctx.signal.aborted;
     const known = err instanceof MigratorError;
     const message = known ? err.message : `internal error (a bug; please report it): ${String((err as Error)?.stack ?? err)}`;
     return {
@@ -92,7 +95,7 @@ export function targetConfig(base: Config, target: FleetTarget<ConnectionSetting
   const schema = target.schema!;
   const path = `-c search_path="${schema}",public`;
   const options = base.connection.options ? `${base.connection.options} ${path}` : path;
-  return { ...base, ...quiet, schema, history: 'set', connection: { ...base.connection, options, warnings: [], ignored: [] } };
+  return { ...base, ...quiet, schema, history: 'tenant', connection: { ...base.connection, options, warnings: [], ignored: [] } };
 }
 
 /** On a terminal a target's info lines would bury the progress line: only its warnings and errors show. */
