@@ -26,6 +26,10 @@ export interface CliArgs {
   singleTransaction?: true;
   /** `import --from TOOL`: the tool whose history is carried over (detect.ts names them). */
   from?: string;
+  /** Fleets, `--canary N`: the first N targets run alone first (overrides FLEET_CANARY). */
+  canary?: number;
+  /** Fleets, `--fail-fast`: no new target starts after a failure. */
+  failFast?: true;
 }
 
 const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'import', 'wait', 'await', 'help', 'version'];
@@ -67,6 +71,8 @@ export function parseCli(argv: string[]): CliArgs {
         'single-transaction': { type: 'boolean' },
         'exit-code': { type: 'boolean' },
         from: { type: 'string' },
+        canary: { type: 'string' },
+        'fail-fast': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -131,11 +137,25 @@ function takeFlags(cli: CliArgs, values: Flags): void {
     cli.exitCode = true;
   }
   if (values['dry-run'] && (command === 'repair' || command === 'import')) cli.dryRun = true;
+  takeFleetFlags(cli, values);
   if (command === 'import') {
     if (values.from === undefined) throw new UsageError('import needs --from TOOL, e.g. `pgshift import --from flyway`; see `pgshift help import`');
     cli.from = values.from;
   } else if (values.from !== undefined) {
     throw new UsageError('--from goes with `import`');
+  }
+}
+
+/** `--canary N` and `--fail-fast` (fleets, `up`); without FLEET_* set they change nothing. */
+function takeFleetFlags(cli: CliArgs, values: Flags): void {
+  if (values.canary !== undefined) {
+    if (cli.command !== 'up') throw new UsageError('--canary goes with `up` over a fleet');
+    if (!/^\d+$/.test(values.canary)) throw new UsageError('--canary needs a whole number of targets, e.g. `--canary 5`');
+    cli.canary = Number(values.canary);
+  }
+  if (values['fail-fast']) {
+    if (cli.command !== 'up') throw new UsageError('--fail-fast goes with `up` over a fleet');
+    cli.failFast = true;
   }
 }
 
@@ -165,6 +185,8 @@ interface Flags {
   'single-transaction'?: boolean;
   'exit-code'?: boolean;
   from?: string;
+  canary?: string;
+  'fail-fast'?: boolean;
 }
 
 function chooseCommand(first: string | undefined, values: Flags): Command {
@@ -186,7 +208,7 @@ function unknownCommand(word: string): UsageError {
   return new UsageError(`unknown command ${JSON.stringify(word)}${guess ? `; did you mean ${guess}?` : ''}; see \`pgshift --help\``);
 }
 
-const FLAGS = ['list', 'dry-run', 'json', 'strict', 'to', 'single-transaction', 'exit-code', 'from', 'help', 'version', 'docker'];
+const FLAGS = ['list', 'dry-run', 'json', 'strict', 'to', 'single-transaction', 'exit-code', 'from', 'canary', 'fail-fast', 'help', 'version', 'docker'];
 
 /** The candidate at the smallest edit distance (at most 2, and less than the word's length). */
 function closest(word: string, candidates: readonly string[]): string | undefined {

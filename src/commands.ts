@@ -13,6 +13,7 @@ import { findToolHistory, readerFor, rejectUnclean } from './import.js';
 import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, recordImported, renameRow, type EnsureOutcome, type HistoryTable } from './history.js';
 import { acquireLock, findHolder, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from './lock.js';
 import type { Logger, Output } from './logger.js';
+import { runFleet } from './fleet/run.js';
 import { buildPlan } from './plan.js';
 import { applyInOneTransaction } from './single-transaction.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
@@ -33,6 +34,7 @@ export type Outcome = string;
 
 export async function runCommand(ctx: Context): Promise<Outcome> {
   for (const w of ctx.config.warnings) ctx.log.warn({ event: 'config.warning' }, w);
+  if (ctx.config.fleet) return runFleet(ctx, runCommand);
   switch (ctx.args.command) {
     case 'up':
       return up(ctx);

@@ -4,6 +4,7 @@ import { cleanEnv, EnvError, makeExactValidator } from 'envalid';
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname, userInfo } from 'node:os';
 import { ConfigError } from './errors.js';
+import { FLEET_SETTINGS, fleetSettings, type FleetSettings } from './fleet/settings.js';
 import { lookupPassword, passFilePath, readPassFile, type PassFileRead } from './pgpass.js';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -48,9 +49,10 @@ export interface Config {
   table: string;
   /**
    * `found`: the schema and table are pgshift's defaults, not set, so a history found elsewhere may be
-   * used (detect.ts); `set`: MIGRATIONS_SCHEMA or MIGRATIONS_TABLE names the table; `new`: HISTORY=new.
+   * used (detect.ts); `set`: MIGRATIONS_SCHEMA or MIGRATIONS_TABLE names the table; `new`: HISTORY=new;
+   * `tenant`: a fleet's schema target, whose history is in its own schema whatever other schemas hold.
    */
-  history: 'found' | 'set' | 'new';
+  history: 'found' | 'set' | 'new' | 'tenant';
   dbWaitTimeoutMs: number;
   lockTimeoutMs: number;
   awaitTimeoutMs: number;
@@ -69,6 +71,8 @@ export interface Config {
   secrets: string[];
   /** What is wrong with the environment but does not stop the run (a misspelt setting): logged as warnings. */
   warnings: string[];
+  /** Set when FLEET_* names many targets (src/fleet/); undefined for one database. */
+  fleet: FleetSettings<ConnectionSettings> | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -148,6 +152,7 @@ const SETTINGS = [
   'DATABASE_URL', 'DATABASE_URL_FILE', 'POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB',
   'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE', 'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGCONNECT_TIMEOUT', 'PGPASSFILE',
   'NO_COLOR', 'FORCE_COLOR', 'TERMINATION_LOG',
+  ...FLEET_SETTINGS,
 ];
 
 /** Validates everything and returns a frozen Config, or throws ConfigError listing every problem. */
@@ -160,7 +165,14 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
     },
   });
   const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const connection = resolveConnection(env, readFile, problems, options.readPassFile ?? readPassFile);
+  const readPasswords = options.readPassFile ?? readPassFile;
+  const connection = resolveConnection(env, readFile, problems, readPasswords);
+  const fleet = fleetSettings<ConnectionSettings>(env, {
+    secret: (name) => secretVar(env, name, readFile, problems),
+    connectionOf: (url) => targetConnection(url, env, readFile, readPasswords),
+    parseDuration,
+    problems,
+  });
   if (problems.length > 0 || !connection) throw new ConfigError(problems);
   const named = env.MIGRATIONS_SCHEMA !== undefined || env.MIGRATIONS_TABLE !== undefined;
   return Object.freeze({
@@ -179,9 +191,18 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
     color: colorFrom(env),
     terminationLog: rawEnv.TERMINATION_LOG,
     hostname: env.HOSTNAME ?? osHostname(),
-    secrets: secretsOf(connection, env),
+    secrets: [...secretsOf(connection, env), ...(fleet?.secrets ?? [])],
     warnings: misspelt(env),
+    fleet,
   });
+}
+
+/** A fleet target's connection string, read as DATABASE_URL is (the other variables fill in what it leaves out). */
+function targetConnection(url: string, env: Env, readFile: ReadFile, readPasswords: (path: string) => PassFileRead) {
+  const problems: string[] = [];
+  const connection = resolveConnection({ ...env, DATABASE_URL: url, DATABASE_URL_FILE: undefined }, readFile, problems, readPasswords);
+  if (problems.length > 0 || !connection) return { problems };
+  return { connection, secrets: secretsOf(connection, { DATABASE_URL: url }) };
 }
 
 /**
