@@ -140,6 +140,10 @@ describe('fleet of databases', () => {
     await control.query('INSERT INTO tenants VALUES ($1, true), ($2, true), ($3, true), ($4, false)', [dbs[1]!.name, asRunner(dbs[2]!), asRunner(dbs[3]!), 'inactive_db']);
     const dir = await writeMigrations(THREE);
     const env = { DATABASE_URL: asRunner(control), FLEET_TARGETS_QUERY: 'SELECT dsn FROM tenants WHERE active ORDER BY dsn', MIGRATIONS_DIR: dir, LOG_LEVEL: 'debug' };
+    const plan = await cli.run(['plan', '--json'], env);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(fleetDoc(plan.stdout).fleet).toMatchObject({ targets: 3, behind: 3 });
+    expect(fleetDoc(plan.stdout).targets.map((t) => t.pending)).toEqual([3, 3, 3]);
     const r = await cli.run(['up'], env);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     for (const db of dbs.slice(1)) expect(await historyOf(db)).toHaveLength(3);
