@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockKey } from '../../src/lock.js';
+import { lockKey } from '../../src/apply/lock.js';
 import { jsonLines, spawnCli, collect, waitForOutput, writeMigrations } from '../helpers/cli.js';
 import { adminUrl, createDatabase, withClient, type TestDatabase } from '../helpers/db.js';
 import { runCliCheckingSecrets } from '../helpers/suite.js';
