@@ -32,6 +32,10 @@ export interface CliArgs {
   all?: true;
   /** `lint --format text|json|github`: github prints workflow commands (annotations). */
   lintFormat?: 'text' | 'json' | 'github';
+  /** Fleets, `--canary N`: the first N targets run alone first (overrides FLEET_CANARY). */
+  canary?: number;
+  /** Fleets, `--fail-fast`: no new target starts after a failure. */
+  failFast?: true;
 }
 
 const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'import', 'wait', 'await', 'lint', 'help', 'version'];
@@ -75,6 +79,8 @@ export function parseCli(argv: string[]): CliArgs {
         from: { type: 'string' },
         all: { type: 'boolean' },
         format: { type: 'string' },
+        canary: { type: 'string' },
+        'fail-fast': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -142,6 +148,7 @@ function takeFlags(cli: CliArgs, values: Flags): void {
   }
   if (values['dry-run'] && (command === 'repair' || command === 'import')) cli.dryRun = true;
   takeLintFlags(cli, values);
+  takeFleetFlags(cli, values);
   if (command === 'import') {
     if (values.from === undefined) throw new UsageError('import needs --from TOOL, e.g. `pgshift import --from flyway`; see `pgshift help import`');
     cli.from = values.from;
@@ -160,6 +167,19 @@ function takeLintFlags(cli: CliArgs, values: Flags): void {
     if (values.format !== 'text' && values.format !== 'json' && values.format !== 'github') throw new UsageError('--format: one of text, json, github');
     cli.lintFormat = values.format;
     if (values.format === 'json') cli.format = 'json';
+  }
+}
+
+/** `--canary N` and `--fail-fast` (fleets, `up`); without FLEET_* set they change nothing. */
+function takeFleetFlags(cli: CliArgs, values: Flags): void {
+  if (values.canary !== undefined) {
+    if (cli.command !== 'up') throw new UsageError('--canary goes with `up` over a fleet');
+    if (!/^\d+$/.test(values.canary)) throw new UsageError('--canary needs a whole number of targets, e.g. `--canary 5`');
+    cli.canary = Number(values.canary);
+  }
+  if (values['fail-fast']) {
+    if (cli.command !== 'up') throw new UsageError('--fail-fast goes with `up` over a fleet');
+    cli.failFast = true;
   }
 }
 
@@ -191,6 +211,8 @@ interface Flags {
   from?: string;
   all?: boolean;
   format?: string;
+  canary?: string;
+  'fail-fast'?: boolean;
 }
 
 function chooseCommand(first: string | undefined, values: Flags): Command {
@@ -212,7 +234,7 @@ function unknownCommand(word: string): UsageError {
   return new UsageError(`unknown command ${JSON.stringify(word)}${guess ? `; did you mean ${guess}?` : ''}; see \`pgshift --help\``);
 }
 
-const FLAGS = ['list', 'dry-run', 'json', 'strict', 'to', 'single-transaction', 'exit-code', 'from', 'all', 'format', 'help', 'version', 'docker'];
+const FLAGS = ['list', 'dry-run', 'json', 'strict', 'to', 'single-transaction', 'exit-code', 'from', 'all', 'format', 'canary', 'fail-fast', 'help', 'version', 'docker'];
 
 /** The candidate at the smallest edit distance (at most 2, and less than the word's length). */
 function closest(word: string, candidates: readonly string[]): string | undefined {
@@ -299,6 +321,13 @@ Environment (defaults in brackets):
   LINT_LARGE_TABLE_SIZE [100MB]              error (a smaller one, a note)
   Durations: 500ms, 30s, 10m, 1h.
 
+Fleets (up, status, plan over many targets; README "Fleets"):
+  FLEET_TARGETS_FILE | FLEET_TARGETS_QUERY   target databases: a file of connection strings, or SQL
+  FLEET_SCHEMAS | FLEET_SCHEMAS_QUERY        or schemas of one database (schema per tenant)
+  FLEET_CONCURRENCY [4] FLEET_TARGET_TIMEOUT [off] FLEET_SHARDS [1] FLEET_SHARD [JOB_COMPLETION_INDEX]
+  FLEET_CANARY, --canary N                   the first N targets first; stop if one fails
+  FLEET_FAIL_FAST, --fail-fast               start no new target after a failure
+
 Exit codes:
   0 done or nothing to do    1 a migration failed       2 wrong usage
   3 invalid configuration    4 database unreachable     5 lock (or await) timed out
@@ -329,11 +358,14 @@ Flags:
   --strict            missing, out-of-order and renamed files are errors (exit 6)
   --single-transaction
                       all pending files (up to --to) in one transaction, all or nothing
+  --canary N          fleets: the first N targets first; if one fails, no other starts
+  --fail-fast         fleets: start no new target after a failure
 ${OUTPUT}
 
 Environment:
 ${CONNECTION}
 ${HISTORY}
+  FLEET_* (see pgshift --help)               many targets: every one a complete run (README "Fleets")
   LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
   MIGRATION_LOCK_TIMEOUT [off], MIGRATION_LOCK_RETRIES [3]   lock_timeout for migration statements
   LOG_FORMAT [auto], LOG_LEVEL [info], TERMINATION_LOG

@@ -21,6 +21,7 @@ import { historyColumns, historyTable, openHistory, readHistory, type EnsureOutc
 import { acceptChecksum, deleteRow, recordApplied, recordImported, renameRow } from './apply/history-rows.js';
 import { acquireLock, findHolder, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from './apply/lock.js';
 import type { Logger, Output } from './logger.js';
+import { runFleet } from './fleet/run.js';
 import { buildPlan } from './plan.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
 import { checkContent, followSessionStrings, loadMigrations, type LoadResult } from './source/load.js';
@@ -41,6 +42,7 @@ export type Outcome = string;
 
 export async function runCommand(ctx: Context): Promise<Outcome> {
   for (const w of ctx.config.warnings) ctx.log.warn({ event: 'config.warning' }, w);
+  if (ctx.config.fleet) return runFleet(ctx, runCommand);
   switch (ctx.args.command) {
     case 'up':
       return up(ctx);

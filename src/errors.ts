@@ -123,6 +123,23 @@ export class InterruptedError extends MigratorError {
   }
 }
 
+/** A fleet target ran past FLEET_TARGET_TIMEOUT: cancelled and rolled back as SIGTERM would; retry later. */
+export class TargetTimeoutError extends MigratorError {
+  readonly code = 'TARGET_TIMEOUT';
+  readonly exitCode = EXIT.lockTimeout;
+}
+
+/** Targets of a fleet failed; each was reported. The exit code is the most serious class among them (README "Fleets"). */
+export class FleetFailedError extends MigratorError {
+  readonly code = 'FLEET_FAILED';
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+  }
+}
+
 export function exitCodeOf(err: unknown): ExitCode {
   return err instanceof MigratorError ? err.exitCode : EXIT.internal;
 }

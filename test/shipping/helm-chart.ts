@@ -9,7 +9,12 @@ import { parseAllDocuments, stringify } from 'yaml';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHART = join(ROOT, 'helm', 'pgshift');
 /** This suite's output (rendered YAML, values files, typecheck folders), git-ignored, rewritten per run. */
-export const GENERATED = join(ROOT, 'test', 'shipping', 'generated', 'helm');
+export let GENERATED = join(ROOT, 'test', 'shipping', 'generated', 'helm');
+
+/** Puts this test file's output in generated/<name>: files running in parallel never remove each other's. */
+export function useGeneratedFolder(name: string): void {
+  GENERATED = join(ROOT, 'test', 'shipping', 'generated', name);
+}
 export const RELEASE = 'shop';
 export const NAMESPACE = 'prod';
 
