@@ -6,11 +6,13 @@
 // NOT tested here (no cluster on this machine): that Kubernetes runs one pod per index with
 // JOB_COMPLETION_INDEX set, retries per index and fails an index on FailIndex. What the pods do
 // with their index is tested by running them as processes: test/integration/fleet-shards.test.ts.
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHART, NAMESPACE, RELEASE, at, render, runHelm, useGeneratedFolder, writeValues, GENERATED, type K8sObject, type Rendered, type Values } from './helm-chart.js';
+import { shardOf } from '../../src/fleet/shard.js';
+import { CHART, NAMESPACE, RELEASE, ROOT, at, render, runHelm, useGeneratedFolder, writeValues, GENERATED, type K8sObject, type Rendered, type Values } from './helm-chart.js';
 import { typecheck, validateWithModels } from './helm-k8s.js';
 import { restrictedViolations } from './helm-pss.js';
 
@@ -298,6 +300,47 @@ describe('fleet mode: NOTES.txt', () => {
     const shared = await renderNotes(CASES.file, '1.28.0');
     expect(shared).toContain('Retries count the failures of all shards together (job.backoffLimit)');
     expect(shared).not.toContain('failedIndexes');
+  });
+});
+
+describe('docs/KUBERNETES.md "Fleets": the manifest and the assignment formula', () => {
+  const docs = readFileSync(join(ROOT, 'docs', 'KUBERNETES.md'), 'utf8');
+  // YAML 1.1, as kubectl reads it (`defaultMode: 0440` is octal there).
+  const indexed = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => parse(m[1] ?? '', { version: '1.1' }) as K8sObject)
+    .filter((o) => o?.kind === 'Job' && at(o, 'spec', 'completionMode') === 'Indexed');
+
+  it('the Indexed Job passes kubernetes-models, tsc `satisfies`, and the restricted rules', async () => {
+    expect(indexed).toHaveLength(1);
+    const docJob = indexed[0] as K8sObject;
+    expect(() => validateWithModels(docJob)).not.toThrow();
+    expect(restrictedViolations(at(docJob, 'spec', 'template', 'spec'))).toEqual([]);
+    const result = await typecheck('docs-fleet', [{ id: 'docs_fleet', object: docJob }]);
+    expect(result.output).toBe('');
+  });
+
+  it('it is what the chart renders for the same values (Kubernetes >= 1.29): policy, retries, mounts, FLEET_SHARDS = completions', () => {
+    const docJob = indexed[0] as K8sObject;
+    const chart = byKube['1.29.0'];
+    expect(at(docJob, 'spec', 'podFailurePolicy')).toEqual(spec(chart).podFailurePolicy);
+    expect(at(docJob, 'spec', 'backoffLimitPerIndex')).toBe(spec(chart).backoffLimitPerIndex);
+    expect(at(docJob, 'spec', 'backoffLimit')).toBeUndefined();
+    expect(at(docJob, 'spec', 'template', 'spec', 'volumes')).toEqual(pod(chart).volumes);
+    const docContainer = at(docJob, 'spec', 'template', 'spec', 'containers', 0) as Obj;
+    expect(docContainer.volumeMounts).toEqual(container(chart).volumeMounts);
+    const docEnv = Object.fromEntries(list(docContainer.env).map((e) => [e.name, e.value]));
+    expect(docEnv.FLEET_SHARDS).toBe(String(at(docJob, 'spec', 'completions')));
+    expect(docEnv.FLEET_TARGETS_FILE).toBe(env(chart).FLEET_TARGETS_FILE);
+    expect('FLEET_SHARD' in docEnv).toBe(false);
+  });
+
+  it('the Node one-liner gives the shard pgshift runs a target in', () => {
+    const line = /^node -e '(.+)' '([^']+)' (\d+)$/m.exec(docs);
+    expect(line).not.toBeNull();
+    const [, script, exampleName, exampleShards] = line as unknown as [string, string, string, string];
+    const oneLiner = (name: string, shards: number) => Number(execFileSync(process.execPath, ['-e', script, name, String(shards)], { encoding: 'utf8' }).trim());
+    const cases: Array<[string, number]> = [[exampleName, Number(exampleShards)], ['tenant_acme', 3], ['db2.internal:5432/globex', 7], ['ünïcode_schema', 8], ['a', 16], ['127.0.0.1:5432/t_0f3a', 1]];
+    for (const [name, shards] of cases) expect(oneLiner(name, shards), `${name} of ${shards}`).toBe(shardOf(name, shards));
   });
 });
 

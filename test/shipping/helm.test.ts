@@ -592,8 +592,8 @@ describe('docs/KUBERNETES.md: its copy-paste manifests are valid too', () => {
     .map((m) => parse(m[1] ?? '', { version: '1.1' }) as K8sObject)
     .filter((o) => typeof o?.kind === 'string');
 
-  it('holds the plain Job and the await Deployment', () => {
-    expect(manifests.map((o) => o.kind)).toEqual(['Job', 'Deployment']);
+  it('holds the plain Job, the await Deployment and the fleet\'s Indexed Job (its own checks: helm-fleet.test.ts)', () => {
+    expect(manifests.map((o) => o.kind)).toEqual(['Job', 'Deployment', 'Job']);
   });
 
   it('they pass kubernetes-models, tsc `satisfies`, and the restricted rules; the Job has the chart\'s podFailurePolicy', async () => {
