@@ -290,6 +290,13 @@ Environment (defaults in brackets):
   TERMINATION_LOG [/dev/termination-log]     one-line outcome for Kubernetes; empty = off
   Durations: 500ms, 30s, 10m, 1h.
 
+Fleets (up, status, plan over many targets; README "Fleets"):
+  FLEET_TARGETS_FILE | FLEET_TARGETS_QUERY   target databases: a file of connection strings, or SQL
+  FLEET_SCHEMAS | FLEET_SCHEMAS_QUERY        or schemas of one database (schema per tenant)
+  FLEET_CONCURRENCY [4] FLEET_TARGET_TIMEOUT [off] FLEET_SHARDS [1] FLEET_SHARD [JOB_COMPLETION_INDEX]
+  FLEET_CANARY, --canary N                   the first N targets first; stop if one fails
+  FLEET_FAIL_FAST, --fail-fast               start no new target after a failure
+
 Exit codes:
   0 done or nothing to do    1 a migration failed       2 wrong usage
   3 invalid configuration    4 database unreachable     5 lock (or await) timed out
@@ -320,11 +327,14 @@ Flags:
   --strict            missing, out-of-order and renamed files are errors (exit 6)
   --single-transaction
                       all pending files (up to --to) in one transaction, all or nothing
+  --canary N          fleets: the first N targets first; if one fails, no other starts
+  --fail-fast         fleets: start no new target after a failure
 ${OUTPUT}
 
 Environment:
 ${CONNECTION}
 ${HISTORY}
+  FLEET_* (see pgshift --help)               many targets: every one a complete run (README "Fleets")
   LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
   MIGRATION_LOCK_TIMEOUT [off], MIGRATION_LOCK_RETRIES [3]   lock_timeout for migration statements
   LOG_FORMAT [auto], LOG_LEVEL [info], TERMINATION_LOG

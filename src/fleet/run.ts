@@ -4,7 +4,7 @@
 // starts; SIGTERM cancels the running ones and starts nothing more. The exit code is the most
 // serious class among the failures (FAILURE_ORDER).
 import type { Context, Outcome } from '../commands.js';
-import type { ConnectionSettings } from '../config.js';
+import type { ConnectionSettings } from '../config/types.js';
 import { EXIT, FleetFailedError, UsageError, type ExitCode } from '../errors.js';
 import { listTargets } from './targets.js';
 import { takeShard } from './shard.js';

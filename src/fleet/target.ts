@@ -3,7 +3,7 @@
 // commands: it hands them a derived config, a logger that names the target, and an output that
 // keeps the command's --json document to read the result from instead of printing it.
 import type { Context, Outcome } from '../commands.js';
-import type { Config, ConnectionSettings } from '../config.js';
+import type { Config, ConnectionSettings } from '../config/types.js';
 import { exitCodeOf, MigratorError, TargetTimeoutError, type ExitCode } from '../errors.js';
 import type { Output } from '../logger.js';
 import type { FleetTarget } from './settings.js';

@@ -5,8 +5,9 @@
 import { throwIfAborted } from '../abort.js';
 import { cancellable } from '../apply.js';
 import type { Context } from '../commands.js';
-import type { ConnectionSettings } from '../config.js';
-import { closeSession, connect } from '../connect.js';
+import type { ConnectionSettings } from '../config/types.js';
+import { connect } from '../session/connect.js';
+import { closeSession } from '../session/session.js';
 import { ConfigError } from '../errors.js';
 import { databaseName, schemaTargets, type FleetTarget } from './settings.js';
 

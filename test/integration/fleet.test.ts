@@ -79,6 +79,12 @@ describe('fleet of databases', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(fleetDoc(again.stdout).fleet).toMatchObject({ targets: 5, upToDate: 5 });
     for (const db of dbs) expect(await historyOf(db)).toHaveLength(3);
+
+    const status = await cli.run(['status'], { ...env, LOG_FORMAT: 'text' });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('Latest applied file across 5 target(s):\n       5  0003_c.sql\n');
+    expect(status.stdout).toContain('Up to date (5):');
+    expect(status.stdout).toContain(`${nameOf(dbs[0]!)}  at 0003_c.sql`);
   });
 
   it('tries every target: one unreachable, one failing, one locked; exits with the most serious class', async () => {
