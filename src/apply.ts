@@ -14,7 +14,8 @@ import { isLockLost, lockHeld, lockHeldCheckSql, type MigrationLock } from './lo
 import type { Logger } from './logger.js';
 import { describeQueryError, formatQueryError, type PgErrorLike } from './pg-errors.js';
 import { completedStatements, rollBackUnlessIdle } from './query-state.js';
-import { blank, changesSessionOnly } from './statements.js';
+import { changesSessionOnly } from './sql/facts.js';
+import { blank } from './sql/mode.js';
 import type { ApplyResult, MigrationFile, SqlPart, Statement, TransactionMode } from './types.js';
 
 export interface ApplyOptions {
