@@ -7,12 +7,12 @@
 // JOB_COMPLETION_INDEX set, retries per index and fails an index on FailIndex. What the pods do
 // with their index is tested by running them as processes: test/integration/fleet-shards.test.ts.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../src/fleet/shard.js';
-import { CHART, NAMESPACE, RELEASE, ROOT, at, render, runHelm, useGeneratedFolder, writeValues, GENERATED, type K8sObject, type Rendered, type Values } from './helm-chart.js';
+import { CHART, GENERATED, NAMESPACE, RELEASE, ROOT, at, find, job, list, render, renderNotes, runHelm, useGeneratedFolder, writeValues, type K8sObject, type Rendered, type Values } from './helm-chart.js';
 import { typecheck, validateWithModels } from './helm-k8s.js';
 import { restrictedViolations } from './helm-pss.js';
 
@@ -68,13 +68,6 @@ beforeAll(async () => {
 });
 
 type Obj = Record<string, unknown>;
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
-const find = (r: Rendered, kind: string): K8sObject[] => r.objects.filter((o) => o.kind === kind);
-function job(r: Rendered): K8sObject {
-  const jobs = find(r, 'Job');
-  expect(jobs).toHaveLength(1);
-  return jobs[0] as K8sObject;
-}
 const spec = (r: Rendered): Obj => at(job(r), 'spec') as Obj;
 const pod = (r: Rendered): Obj => at(job(r), 'spec', 'template', 'spec') as Obj;
 const container = (r: Rendered): Obj => list(pod(r).containers)[0] as Obj;
@@ -281,23 +274,12 @@ describe('fleet mode: bad values fail before anything reaches a cluster', () => 
 });
 
 describe('fleet mode: NOTES.txt', () => {
-  // As in helm.test.ts: a copy of the chart includes NOTES.txt into a ConfigMap `helm template` prints.
-  async function renderNotes(values: Values, kube: string): Promise<string> {
-    const copy = join(GENERATED, 'notes-chart', 'pgshift');
-    rmSync(copy, { recursive: true, force: true });
-    cpSync(CHART, copy, { recursive: true });
-    writeFileSync(join(copy, 'templates', 'zz-notes.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "pgshift/templates/NOTES.txt" . | quote }}\n');
-    const result = await runHelm(['template', RELEASE, copy, '--namespace', NAMESPACE, '--kube-version', kube, '-f', writeValues('notes', values)]);
-    expect(result.stderr).toBe('');
-    return (parse(result.stdout.split('---').find((d) => d.includes('name: notes')) ?? '') as { data: { notes: string } }).data.notes;
-  }
-
   it('says how to read one shard\'s logs and what a failing shard does, per Kubernetes version', async () => {
-    const perIndex = await renderNotes(CASES.file, '1.30.0');
+    const perIndex = await renderNotes(CASES.file, ['--kube-version', '1.30.0']);
     expect(perIndex).toContain(`kubectl -n ${NAMESPACE} logs -l job-name=${RELEASE}-pgshift-migrate,batch.kubernetes.io/job-completion-index=0`);
     expect(perIndex).toContain('Exit 1, 6 and 70 fail only that shard');
     expect(perIndex).toContain('.status.failedIndexes');
-    const shared = await renderNotes(CASES.file, '1.28.0');
+    const shared = await renderNotes(CASES.file, ['--kube-version', '1.28.0']);
     expect(shared).toContain('Retries count the failures of all shards together (job.backoffLimit)');
     expect(shared).not.toContain('failedIndexes');
   });
