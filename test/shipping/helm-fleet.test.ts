@@ -6,11 +6,13 @@
 // NOT tested here (no cluster on this machine): that Kubernetes runs one pod per index with
 // JOB_COMPLETION_INDEX set, retries per index and fails an index on FailIndex. What the pods do
 // with their index is tested by running them as processes: test/integration/fleet-shards.test.ts.
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHART, NAMESPACE, RELEASE, at, render, runHelm, useGeneratedFolder, writeValues, GENERATED, type K8sObject, type Rendered, type Values } from './helm-chart.js';
+import { shardOf } from '../../src/fleet/shard.js';
+import { CHART, GENERATED, NAMESPACE, RELEASE, ROOT, at, find, job, list, render, renderNotes, runHelm, useGeneratedFolder, writeValues, type K8sObject, type Rendered, type Values } from './helm-chart.js';
 import { typecheck, validateWithModels } from './helm-k8s.js';
 import { restrictedViolations } from './helm-pss.js';
 
@@ -66,13 +68,6 @@ beforeAll(async () => {
 });
 
 type Obj = Record<string, unknown>;
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
-const find = (r: Rendered, kind: string): K8sObject[] => r.objects.filter((o) => o.kind === kind);
-function job(r: Rendered): K8sObject {
-  const jobs = find(r, 'Job');
-  expect(jobs).toHaveLength(1);
-  return jobs[0] as K8sObject;
-}
 const spec = (r: Rendered): Obj => at(job(r), 'spec') as Obj;
 const pod = (r: Rendered): Obj => at(job(r), 'spec', 'template', 'spec') as Obj;
 const container = (r: Rendered): Obj => list(pod(r).containers)[0] as Obj;
@@ -279,25 +274,55 @@ describe('fleet mode: bad values fail before anything reaches a cluster', () => 
 });
 
 describe('fleet mode: NOTES.txt', () => {
-  // As in helm.test.ts: a copy of the chart includes NOTES.txt into a ConfigMap `helm template` prints.
-  async function renderNotes(values: Values, kube: string): Promise<string> {
-    const copy = join(GENERATED, 'notes-chart', 'pgshift');
-    rmSync(copy, { recursive: true, force: true });
-    cpSync(CHART, copy, { recursive: true });
-    writeFileSync(join(copy, 'templates', 'zz-notes.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "pgshift/templates/NOTES.txt" . | quote }}\n');
-    const result = await runHelm(['template', RELEASE, copy, '--namespace', NAMESPACE, '--kube-version', kube, '-f', writeValues('notes', values)]);
-    expect(result.stderr).toBe('');
-    return (parse(result.stdout.split('---').find((d) => d.includes('name: notes')) ?? '') as { data: { notes: string } }).data.notes;
-  }
-
   it('says how to read one shard\'s logs and what a failing shard does, per Kubernetes version', async () => {
-    const perIndex = await renderNotes(CASES.file, '1.30.0');
+    const perIndex = await renderNotes(CASES.file, ['--kube-version', '1.30.0']);
     expect(perIndex).toContain(`kubectl -n ${NAMESPACE} logs -l job-name=${RELEASE}-pgshift-migrate,batch.kubernetes.io/job-completion-index=0`);
     expect(perIndex).toContain('Exit 1, 6 and 70 fail only that shard');
     expect(perIndex).toContain('.status.failedIndexes');
-    const shared = await renderNotes(CASES.file, '1.28.0');
+    const shared = await renderNotes(CASES.file, ['--kube-version', '1.28.0']);
     expect(shared).toContain('Retries count the failures of all shards together (job.backoffLimit)');
     expect(shared).not.toContain('failedIndexes');
+  });
+});
+
+describe('docs/KUBERNETES.md "Fleets": the manifest and the assignment formula', () => {
+  const docs = readFileSync(join(ROOT, 'docs', 'KUBERNETES.md'), 'utf8');
+  // YAML 1.1, as kubectl reads it (`defaultMode: 0440` is octal there).
+  const indexed = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => parse(m[1] ?? '', { version: '1.1' }) as K8sObject)
+    .filter((o) => o?.kind === 'Job' && at(o, 'spec', 'completionMode') === 'Indexed');
+
+  it('the Indexed Job passes kubernetes-models, tsc `satisfies`, and the restricted rules', async () => {
+    expect(indexed).toHaveLength(1);
+    const docJob = indexed[0] as K8sObject;
+    expect(() => validateWithModels(docJob)).not.toThrow();
+    expect(restrictedViolations(at(docJob, 'spec', 'template', 'spec'))).toEqual([]);
+    const result = await typecheck('docs-fleet', [{ id: 'docs_fleet', object: docJob }]);
+    expect(result.output).toBe('');
+  });
+
+  it('it is what the chart renders for the same values (Kubernetes >= 1.29): policy, retries, mounts, FLEET_SHARDS = completions', () => {
+    const docJob = indexed[0] as K8sObject;
+    const chart = byKube['1.29.0'];
+    expect(at(docJob, 'spec', 'podFailurePolicy')).toEqual(spec(chart).podFailurePolicy);
+    expect(at(docJob, 'spec', 'backoffLimitPerIndex')).toBe(spec(chart).backoffLimitPerIndex);
+    expect(at(docJob, 'spec', 'backoffLimit')).toBeUndefined();
+    expect(at(docJob, 'spec', 'template', 'spec', 'volumes')).toEqual(pod(chart).volumes);
+    const docContainer = at(docJob, 'spec', 'template', 'spec', 'containers', 0) as Obj;
+    expect(docContainer.volumeMounts).toEqual(container(chart).volumeMounts);
+    const docEnv = Object.fromEntries(list(docContainer.env).map((e) => [e.name, e.value]));
+    expect(docEnv.FLEET_SHARDS).toBe(String(at(docJob, 'spec', 'completions')));
+    expect(docEnv.FLEET_TARGETS_FILE).toBe(env(chart).FLEET_TARGETS_FILE);
+    expect('FLEET_SHARD' in docEnv).toBe(false);
+  });
+
+  it('the Node one-liner gives the shard pgshift runs a target in', () => {
+    const line = /^node -e '(.+)' '([^']+)' (\d+)$/m.exec(docs);
+    expect(line).not.toBeNull();
+    const [, script, exampleName, exampleShards] = line as unknown as [string, string, string, string];
+    const oneLiner = (name: string, shards: number) => Number(execFileSync(process.execPath, ['-e', script, name, String(shards)], { encoding: 'utf8' }).trim());
+    const cases: Array<[string, number]> = [[exampleName, Number(exampleShards)], ['tenant_acme', 3], ['db2.internal:5432/globex', 7], ['ünïcode_schema', 8], ['a', 16], ['127.0.0.1:5432/t_0f3a', 1]];
+    for (const [name, shards] of cases) expect(oneLiner(name, shards), `${name} of ${shards}`).toBe(shardOf(name, shards));
   });
 });
 
