@@ -23,9 +23,10 @@ import { acquireLock, findHolder, legacyLockKey, lockKey, releaseLock, withLock,
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
-import { checkContent, followSessionStrings, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
+import { checkContent, followSessionStrings, loadMigrations, type LoadResult } from './source/load.js';
+import { byName } from './source/names.js';
 import type { ApplyResult, HistoryRow, MigrationFile, Plan, PlanEntry, Policy } from './types.js';
-import { checksumVariants } from './variants.js';
+import { checksumVariants } from './source/variants.js';
 
 export interface Context {
   config: Config;
@@ -68,8 +69,8 @@ export async function runCommand(ctx: Context): Promise<Outcome> {
 
 // --- shared steps ------------------------------------------------------------------------------
 
-function readFiles(ctx: Context): MigrationFile[] {
-  return logLoaded(ctx, loadMigrations(ctx.config.migrationsDir));
+async function readFiles(ctx: Context): Promise<MigrationFile[]> {
+  return logLoaded(ctx, await loadMigrations(ctx.config.migrationsDir, { lex: 'now' }));
 }
 
 /**
@@ -79,7 +80,7 @@ function readFiles(ctx: Context): MigrationFile[] {
  */
 async function withFilesAndSession<T>(ctx: Context, fn: (session: Session, files: MigrationFile[]) => Promise<T>): Promise<T> {
   const dir = ctx.config.migrationsDir;
-  const files = logLoaded(ctx, await loadMigrationsDeferred(dir));
+  const files = logLoaded(ctx, await loadMigrations(dir));
   try {
     return await withSession(ctx, (session) => {
       followSessionStrings(files, session.standardConformingStrings);
@@ -278,7 +279,7 @@ async function up(ctx: Context): Promise<Outcome> {
     }),
   );
   // Started once the connection attempt is under way: the server's fork and the login overlap with it.
-  const reading = (folder.files = loadMigrationsDeferred(ctx.config.migrationsDir).then((loaded) => {
+  const reading = (folder.files = loadMigrations(ctx.config.migrationsDir).then((loaded) => {
     const files = logLoaded(ctx, loaded);
     resolveTo(ctx, files);
     return files;
@@ -476,7 +477,7 @@ export function slugify(name: string): string {
 }
 
 async function baseline(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const to = resolveTo(ctx, files);
   const chosen = to === undefined ? files : files.filter((f) => byName(f.name, to) <= 0);
   const recorded = await withSession(ctx, (session) =>
@@ -503,7 +504,7 @@ interface Repair {
 }
 
 async function repair(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const only = ctx.args.file;
   const chosen = (rows: HistoryRow[]): Repair[] => {
     const plan = planOf(files, rows, { strict: false });
@@ -564,7 +565,7 @@ function refuseRepair(ctx: Context, only: string, files: MigrationFile[], rows: 
 async function importHistory(ctx: Context): Promise<Outcome> {
   const read = readerFor(ctx.args.from!);
   const tool = ctx.args.from as Tool;
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const { theirs, imported, pending } = await withSession(ctx, async (session) => {
     const found = await findToolHistory(session.client, tool);
     if (!found.readable) throw new ConfigError([`import: the role may not read ${found.schema}.${found.table}; GRANT USAGE ON SCHEMA ${found.schema} and SELECT ON ${found.schema}.${found.table} to it`]);
@@ -604,7 +605,7 @@ async function waitOnly(ctx: Context): Promise<Outcome> {
 const AWAIT_POLL_MS = 2000;
 
 async function awaitApplied(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const deadline = Date.now() + ctx.config.awaitTimeoutMs;
   const plan = await withSession(ctx, async (session) => {
     let lastReport = 0;

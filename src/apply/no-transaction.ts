@@ -3,7 +3,7 @@
 // final row, written only once the lock is known to be still held and no index was left INVALID.
 import type pg from 'pg';
 import { throwIfAborted } from '../abort.js';
-import { changesSessionOnly } from '../statements.js';
+import { changesSessionOnly } from '../sql/facts.js';
 import type { MigrationFile, SqlPart, Statement } from '../types.js';
 import { appliedMeanwhile, FileFailure, LOCK_LOST_REASON, NO_TEXT, toFailure, type Progress } from './failure.js';
 import { markStarted, recordApplied } from './history-rows.js';

@@ -2,7 +2,7 @@
 // (one round trip for a file of one part), and which of its statements failed when the query fails.
 import { throwIfAborted } from '../abort.js';
 import { cancelRunningQuery } from '../session/cancel.js';
-import { blank } from '../statements.js';
+import { blank } from '../sql/mode.js';
 import type { MigrationFile, SqlPart, Statement } from '../types.js';
 import { FileFailure, NO_TEXT, toFailure } from './failure.js';
 import type { ApplyOptions } from './options.js';
