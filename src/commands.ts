@@ -3,7 +3,9 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep, throwIfAborted } from './abort.js';
-import { applyFiles, cancellable, invalidIndexes, leftoverAdvice } from './apply.js';
+import { applyFiles } from './apply/apply.js';
+import { invalidIndexes, leftoverAdvice } from './apply/indexes.js';
+import { cancellable } from './apply/send.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config/types.js';
 import { connect } from './session/connect.js';
@@ -15,12 +17,12 @@ import { requireWritable } from './session/writable.js';
 import { ConfigError, ConnectError, EXIT, LockTimeoutError, MigrationFailedError, NotAppliedError, PlanRejectedError, SourceError } from './errors.js';
 import { chooseHistory, findHistories, toolName, type Tool } from './detect.js';
 import { findToolHistory, readerFor, rejectUnclean } from './import.js';
-import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, recordImported, renameRow, type EnsureOutcome, type HistoryTable } from './history.js';
-import { acquireLock, findHolder, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from './lock.js';
+import { historyColumns, historyTable, openHistory, readHistory, type EnsureOutcome, type HistoryTable } from './apply/history.js';
+import { acceptChecksum, deleteRow, recordApplied, recordImported, renameRow } from './apply/history-rows.js';
+import { acquireLock, findHolder, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from './apply/lock.js';
 import type { Logger, Output } from './logger.js';
 import { runFleet } from './fleet/run.js';
 import { buildPlan } from './plan.js';
-import { applyInOneTransaction } from './single-transaction.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
 import { checkContent, followSessionStrings, loadMigrations, type LoadResult } from './source/load.js';
 import { byName } from './source/names.js';
@@ -62,6 +64,8 @@ export async function runCommand(ctx: Context): Promise<Outcome> {
       return waitOnly(ctx);
     case 'await':
       return awaitApplied(ctx);
+    case 'lint':
+      return (await import('./lint/command.js')).lint(ctx, (session, files) => readOnlyPlan(ctx, session, files));
     default:
       throw new Error(`no handler for ${ctx.args.command}`);
   }
@@ -275,6 +279,7 @@ async function up(ctx: Context): Promise<Outcome> {
       logWarnings(ctx, plan);
       if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
       rejectIfProblems(ctx, plan);
+      if (ctx.config.lint !== 'off' && plan.toApply.length) await (await import('./lint/command.js')).lintBeforeUp(ctx, session, plan.toApply);
       return applyPlan(ctx, session, t, plan, lock);
     }),
   );
@@ -319,15 +324,15 @@ async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: 
   if (plan.toApply.length) ctx.log.info({ event: 'run.start', pending: plan.toApply.length }, 'applying pending migrations');
   let results: ApplyResult[] = [];
   try {
-    const apply = ctx.args.singleTransaction ? applyInOneTransaction : applyFiles;
-    results = await apply(plan.toApply, {
+    results = await applyFiles(plan.toApply, {
       session,
       table: t,
       connection: ctx.config.connection,
       log: ctx.log,
       signal: ctx.signal,
       runner: applicationName(ctx.config.hostname),
-      lockTimeoutSet: ctx.config.migrationLockTimeoutMs !== undefined,
+      lockTimeoutMs: ctx.config.migrationLockTimeoutMs,
+      singleTransaction: ctx.args.singleTransaction,
       lockRetries: ctx.config.migrationLockRetries,
       lock,
     });

@@ -75,6 +75,12 @@ export class PlanRejectedError extends MigratorError {
   }
 }
 
+/** `pgshift lint` found errors, or LINT=refuse stopped `up` before anything ran (each finding was printed). */
+export class LintError extends MigratorError {
+  readonly code = 'LINT';
+  readonly exitCode = EXIT.validation;
+}
+
 /**
  * `status --exit-code` and `await`: not every file is applied as it is. The exit code says which:
  * 1 a file's last attempt failed, 6 a human must act (modified, unfinished, conflict), 7 pending.

@@ -1,5 +1,5 @@
 // Comparing files with history. Pure: data in, data out — no client, no logger, no clock.
-import { isUnfinished } from './history.js';
+import { isUnfinished } from './apply/history-rows.js';
 import { byName, versionOf } from './source/names.js';
 import type { HistoryRow, MigrationFile, Plan, PlanEntry, Policy } from './types.js';
 

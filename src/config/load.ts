@@ -59,6 +59,9 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
     hostname: env.HOSTNAME ?? osHostname(),
     secrets: [...secretsOf(connection, env), ...(fleet?.secrets ?? [])],
     warnings: misspelt(env),
+    lint: cleaned.LINT,
+    lintLargeTableRows: cleaned.LINT_LARGE_TABLE_ROWS,
+    lintLargeTableBytes: cleaned.LINT_LARGE_TABLE_SIZE,
     fleet,
   });
 }

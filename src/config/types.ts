@@ -2,6 +2,7 @@
 import type { FleetSettings } from '../fleet/settings.js';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+export type ChannelBinding = 'disable' | 'prefer' | 'require';
 export type LogFormat = 'text' | 'json' | 'auto';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type TargetSessionAttrs = 'any' | 'read-write' | 'read-only' | 'primary' | 'standby' | 'prefer-standby';
@@ -20,6 +21,11 @@ export interface ConnectionSettings {
   sslrootcert: string | undefined;
   sslcert: string | undefined;
   sslkey: string | undefined;
+  /**
+   * libpq's channel_binding (SCRAM-SHA-256-PLUS over TLS). Unset, it is not used: unlike libpq's
+   * default (prefer), so that a login that works without it is not changed for anyone who did not ask.
+   */
+  channelBinding: ChannelBinding | undefined;
   /** libpq's connect_timeout for one attempt, when set. */
   connectTimeoutMs: number | undefined;
   /** libpq's target_session_attrs (one host: the server must be of this kind). @default 'any' */
@@ -65,6 +71,11 @@ export interface Config {
   secrets: string[];
   /** What is wrong with the environment but does not stop the run (a misspelt setting): logged as warnings. */
   warnings: string[];
+  /** LINT: lint the files before `up` applies them; `refuse` stops the run (exit 6) on a lint error. @default 'off' */
+  lint: 'off' | 'warn' | 'refuse';
+  /** LINT_LARGE_TABLE_ROWS / LINT_LARGE_TABLE_SIZE: from here a blocking statement on a table is an error, below a note. */
+  lintLargeTableRows: number;
+  lintLargeTableBytes: number;
   /** Set when FLEET_* names many targets (src/fleet/); undefined for one database. */
   fleet: FleetSettings<ConnectionSettings> | undefined;
 }

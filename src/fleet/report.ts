@@ -1,7 +1,7 @@
 // What a fleet run shows: on a terminal a live progress line and a final table grouped by outcome;
 // in containers JSON lines (one fleet.target event a target, fleet.progress now and then, one
 // fleet.summary); with --json one document holding every target's result.
-import type { Context, Outcome } from '../commands.js';
+import type { FleetContext as Context } from './context.js';
 import type { FleetFailedError } from '../errors.js';
 import { renderJson } from '../report.js';
 import type { TargetResult, TargetStatus } from './target.js';
@@ -80,7 +80,7 @@ const STATUS_TITLE: Record<TargetStatus, string> = {
 const GROUP_ORDER: readonly TargetStatus[] = ['failed', 'interrupted', 'behind', 'applied', 'upToDate', 'notStarted'];
 
 /** Shows the outcome; throws `failure` after it was shown, else returns the one-line outcome. */
-export function reportFleet(ctx: Context, results: TargetResult[], failure: FleetFailedError | undefined): Outcome {
+export function reportFleet(ctx: Context, results: TargetResult[], failure: FleetFailedError | undefined): string {
   const counts = countBy(results, (r) => r.status);
   const versions = ctx.args.command === 'up' ? undefined : countBy(results.filter((r) => r.status === 'upToDate' || r.status === 'behind'), (r) => r.latest ?? '(nothing applied)');
   const summary = { targets: results.length, ...counts, ...(versions ? { versions } : {}) };

@@ -3,12 +3,12 @@
 // its own lock and history. Every target is tried unless --fail-fast or a failed canary stops new
 // starts; SIGTERM cancels the running ones and starts nothing more. The exit code is the most
 // serious class among the failures (FAILURE_ORDER).
-import type { Context, Outcome } from '../commands.js';
+import type { FleetContext as Context, RunOne } from './context.js';
 import type { ConnectionSettings } from '../config/types.js';
 import { EXIT, FleetFailedError, UsageError, type ExitCode } from '../errors.js';
 import { listTargets } from './targets.js';
 import { takeShard } from './shard.js';
-import { runTarget, type RunOne, type TargetResult } from './target.js';
+import { runTarget, type TargetResult } from './target.js';
 import type { FleetTarget } from './settings.js';
 import { createProgress, reportFleet } from './report.js';
 
@@ -17,7 +17,7 @@ export const FAILURE_ORDER: readonly ExitCode[] = [EXIT.internal, EXIT.validatio
 
 const FLEET_COMMANDS = ['up', 'status', 'plan'];
 
-export async function runFleet(ctx: Context, runOne: RunOne): Promise<Outcome> {
+export async function runFleet(ctx: Context, runOne: RunOne): Promise<string> {
   const fleet = ctx.config.fleet!;
   if (!FLEET_COMMANDS.includes(ctx.args.command)) throw new UsageError(`\`${ctx.args.command}\` does not run over a fleet; with FLEET_* set, use up, status or plan (unset FLEET_* to run it on one database)`);
   const all = await listTargets(ctx);

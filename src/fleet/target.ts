@@ -2,14 +2,12 @@
 // the same command code a single run uses. runTarget is the one place the fleet calls into the
 // commands: it hands them a derived config, a logger that names the target, and an output that
 // keeps the command's --json document to read the result from instead of printing it.
-import type { Context, Outcome } from '../commands.js';
+import type { FleetContext as Context, RunOne } from './context.js';
 import type { Config, ConnectionSettings } from '../config/types.js';
 import { exitCodeOf, MigratorError, TargetTimeoutError, type ExitCode } from '../errors.js';
 import type { Output } from '../logger.js';
 import type { FleetTarget } from './settings.js';
 
-/** How the commands module runs one command (runCommand), passed in so the fleet does not import it. */
-export type RunOne = (ctx: Context) => Promise<Outcome>;
 
 /** `behind` (status, plan): files are pending, failed or in question there. */
 export type TargetStatus = 'applied' | 'upToDate' | 'behind' | 'failed' | 'interrupted' | 'notStarted';

@@ -3,8 +3,8 @@
 // control session is closed before any target starts, so a run never holds more than
 // FLEET_CONCURRENCY connections.
 import { throwIfAborted } from '../abort.js';
-import { cancellable } from '../apply.js';
-import type { Context } from '../commands.js';
+import { cancellable } from '../apply/send.js';
+import type { FleetContext as Context } from './context.js';
 import type { ConnectionSettings } from '../config/types.js';
 import { connect } from '../session/connect.js';
 import { closeSession } from '../session/session.js';

@@ -6,11 +6,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collect, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
+import { collect, runCli, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
 import { adminUrl, createDatabase, withClient, withDatabase } from '../helpers/db.js';
 import { runCliCheckingSecrets } from '../helpers/suite.js';
 
-const cli = runCliCheckingSecrets();
+const checked = runCliCheckingSecrets();
+/** A fleet of hundreds takes minutes on a busy two-core machine: the CLI's own bound is the test's. */
+const cli = { ...checked, run: async (args: string[], env: Record<string, string>) => checked.keep(await runCli(args, env, { timeoutMs: 580_000 })) };
 const dropped: string[] = [];
 
 afterAll(async () => {
