@@ -9,7 +9,7 @@ import { cancelRunningQuery, connectionLost, type Session } from './connect.js';
 import { InterruptedError, MigrationFailedError, MigratorError, PlanRejectedError, SourceError } from './errors.js';
 import { appliedRowSql, isDuplicateRow, isRecordedApplied, markStarted, recordApplied, recordFailure, recordUnfinished, type HistoryTable } from './history.js';
 import { isLockLost, lockHeld, lockHeldCheckSql, type MigrationLock } from './lock.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './output/logger.js';
 import { describeQueryError, formatQueryError, type PgErrorLike } from './pg-errors.js';
 import { completedStatements, rollBackUnlessIdle } from './query-state.js';
 import { blank, changesSessionOnly } from './statements.js';

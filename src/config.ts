@@ -249,6 +249,12 @@ function withoutEmpty(env: Env): Env {
   return out;
 }
 
+/** What output needs to report an invalid configuration: the settings read as loadConfig reads them, defaults for invalid ones. */
+export function outputSettings(env: Env): Pick<Config, 'logLevel' | 'logFormat' | 'color' | 'secrets' | 'terminationLog'> {
+  const format = (['text', 'json', 'auto'] as const).find((f) => f === env.LOG_FORMAT?.toLowerCase()) ?? 'auto';
+  return { logLevel: 'info', logFormat: format, color: colorFrom(env), secrets: secretsFromEnv(env), terminationLog: env.TERMINATION_LOG };
+}
+
 function colorFrom(env: Env): boolean | undefined {
   if (env.NO_COLOR !== undefined) return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR.toLowerCase() !== 'false';

@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { Config, ConnectionSettings } from './config.js';
 import { sleep } from './abort.js';
 import { ConfigError, ConnectError, MigratorError } from './errors.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './output/logger.js';
 import { ATTEMPT_TIMED_OUT, CONNECTION_DEAD, describeConnectError, isConnectionLost, isTransient, NO_PASSWORD } from './pg-errors.js';
 
 /** Server-side TCP keepalives: a killed pod's half-open session (and its lock) ends within ~1 minute. */

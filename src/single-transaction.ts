@@ -7,7 +7,7 @@ import { cancellable, committedAnyway, fail, FileFailure, lockRetryDelay, NO_TEX
 import { PlanRejectedError } from './errors.js';
 import { appliedRowSql } from './history.js';
 import { lockHeldCheckSql } from './lock.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './output/logger.js';
 import type { ApplyResult, MigrationFile } from './types.js';
 
 /** Applies `files` in order inside one transaction; on a failure nothing stays applied and the failure is recorded. */

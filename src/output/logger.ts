@@ -3,10 +3,11 @@
 // byte written is redacted (redact.ts): fields by name first, then URLs and connection strings by
 // their structure, then free text of the configured secrets, without ever breaking a JSON document.
 import pino, { type Logger } from 'pino';
-import type { Config, LogFormat, LogLevel } from './config.js';
-import { describeTarget } from './connect.js';
-import { makeRedactor } from './redact.js';
-import { COLOR, PLAIN, renderEvent, type LogEvent, type Style } from './report.js';
+import type { Config, LogFormat, LogLevel } from '../config.js';
+import { describeTarget } from '../connect.js';
+import { makeRedactor } from '../redact.js';
+import { renderEvent, type LogEvent } from './events.js';
+import { COLOR, PLAIN, type Style } from './style.js';
 
 export type { Logger };
 
@@ -26,8 +27,6 @@ export interface Output {
   log: Logger;
   /** Human report text, or the --json document, on stdout. */
   print(text: string): void;
-  /** Whether print() was called (so --json never prints a second document). */
-  printed(): boolean;
   /** Scrubs secrets from text headed elsewhere (the termination message). */
   scrub(text: string): string;
   /** True when log lines are rendered as readable text rather than JSON. */
@@ -65,29 +64,50 @@ export function createOutput(config: OutputConfig, options: OutputOptions): Outp
         },
       }
     : { write: (line: string) => void (options.json ? stderr() : stdout).write(redactor.json(line)) };
-  const log = pino(
-    {
-      level: config.logLevel satisfies LogLevel,
-      base: { app: 'pgshift', version: options.version },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: serializeError },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    },
-    stream,
-  );
-  let printed = false;
+  const log = pino(pinoOptions(config.logLevel, { app: 'pgshift', version: options.version }), stream);
   return {
     log,
-    print: (text) => {
-      printed = true;
-      stdout.write(options.json ? redactor.json(text, 2) : redactor.text(text));
-    },
-    printed: () => printed,
+    print: (text) => void stdout.write(options.json ? redactor.json(text, 2) : redactor.text(text)),
     scrub: redactor.text,
     textMode,
     style: printStyle,
   };
+}
+
+function pinoOptions(level: LogLevel, base: Record<string, string>): pino.LoggerOptions<never, boolean> {
+  return {
+    level,
+    base,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    serializers: { err: serializeError },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+}
+
+/** A logger pgshift's library hands its events to: pino's, or anything with the same methods. */
+export interface LogTarget {
+  error(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  debug?(fields: object, message?: string): void;
+}
+
+/**
+ * The library's logger: the CLI's events, fields and redaction, each handed to `target` as
+ * (fields, message) at its level; silent without a target. Writes nothing itself.
+ */
+export function createForwardingLogger(config: OutputConfig, target: LogTarget | undefined): Logger {
+  if (!target) return pino({ level: 'silent' });
+  const redactor = makeRedactor(config.secrets, publicNames(config));
+  const stream = {
+    write(line: string) {
+      const { level, msg, time: _time, ...fields } = JSON.parse(redactor.json(line)) as { level: string; msg?: string; time?: string };
+      const method = level === 'fatal' ? 'error' : level === 'trace' ? 'debug' : (level as keyof LogTarget);
+      (target[method] ?? target.info).call(target, fields, msg);
+    },
+  };
+  return pino(pinoOptions(config.logLevel, { app: 'pgshift' }), stream);
 }
 
 export function resolveFormat(format: LogFormat, isTTY: boolean): 'text' | 'json' {
