@@ -9,11 +9,12 @@ import type { CommandResult, PlanResult, StatusResult, UpResult, ValidateResult 
 import { loadConfig } from './config.js';
 import { InterruptedError } from './errors.js';
 import { documentOf, resultJson, type ApplyResultJson, type PlanJson } from './output/json.js';
-import { createForwardingLogger, type LogTarget } from './output/logger.js';
+import type { LogTarget } from './output/log-target.js';
+import { createForwardingLogger } from './output/logger.js';
 
 export { ConfigError, ConnectError, EXIT, InterruptedError, LockTimeoutError, MigrationFailedError, MigratorError, NotAppliedError, PlanRejectedError, SourceError, UsageError, type ExitCode } from './errors.js';
 export type { ApplyResultJson, EntryJson, PlanJson } from './output/json.js';
-export type { LogTarget } from './output/logger.js';
+export type { LogTarget } from './output/log-target.js';
 export type { ApplyResult, ApplyStatus, Status, TransactionMode } from './types.js';
 
 export interface Options {

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { classify, importCommand, toolName } from './detect.js';
 import { ConfigError, LockTimeoutError, PlanRejectedError } from './errors.js';
 import { rollBackUnlessIdle } from './query-state.js';
-import type { HistoryRow, MigrationFile } from './types.js';
+import { UNFINISHED_PREFIX, type HistoryRow, type MigrationFile } from './types.js';
 
 export interface HistoryTable {
   schema: string;
@@ -17,7 +17,6 @@ export interface HistoryTable {
 }
 
 /** A no-transaction file's row while it runs; left behind when the runner dies midway. */
-export const UNFINISHED_PREFIX = 'unfinished: ';
 
 const COLUMNS: Array<[name: string, definition: string]> = [
   ['id', 'SERIAL PRIMARY KEY'],
@@ -322,9 +321,6 @@ export function markStarted(client: pg.Client, t: HistoryTable, file: MigrationF
   return writeRow(client, t, file.name, file.checksum, null, false, note);
 }
 
-export function isUnfinished(row: HistoryRow): boolean {
-  return !row.success && (row.errorMessage ?? '').startsWith(UNFINISHED_PREFIX);
-}
 
 /** repair: accept the file's current checksum for an applied row. */
 export async function acceptChecksum(client: pg.Client, t: HistoryTable, name: string, checksum: string): Promise<void> {

@@ -1,7 +1,6 @@
 // Comparing files with history. Pure: data in, data out — no client, no logger, no clock.
-import { isUnfinished } from './history.js';
-import { byName, versionOf } from './source.js';
-import type { HistoryRow, MigrationFile, Plan, PlanEntry, Policy } from './types.js';
+import { byName, versionOf } from './names.js';
+import { isUnfinished, type HistoryRow, type MigrationFile, type Plan, type PlanEntry, type Policy } from './types.js';
 
 export function buildPlan(files: MigrationFile[], rows: HistoryRow[], policy: Policy): Plan {
   const byFile = new Map(rows.map((r) => [r.filename, r]));

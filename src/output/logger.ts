@@ -7,6 +7,7 @@ import type { Config, LogFormat, LogLevel } from '../config.js';
 import { describeTarget } from '../connect.js';
 import { makeRedactor } from '../redact.js';
 import { renderEvent, type LogEvent } from './events.js';
+import type { LogTarget } from './log-target.js';
 import { COLOR, PLAIN, type Style } from './style.js';
 
 export type { Logger };
@@ -83,14 +84,6 @@ function pinoOptions(level: LogLevel, base: Record<string, string>): pino.Logger
     serializers: { err: serializeError },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
-}
-
-/** A logger pgshift's library hands its events to: pino's, or anything with the same methods. */
-export interface LogTarget {
-  error(fields: object, message?: string): void;
-  warn(fields: object, message?: string): void;
-  info(fields: object, message?: string): void;
-  debug?(fields: object, message?: string): void;
 }
 
 /**
