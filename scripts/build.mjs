@@ -105,7 +105,7 @@ const builtinsByRequire = {
   },
 };
 
-/** node:module → the value names the .ts files under src/ import from it (`import { a, b as c, type T } from 'node:module'`). */
+/** node:module → the value names every .ts file under src/ imports from it (`import { a, b as c, type T } from 'node:module'`). */
 async function namedBuiltinImports() {
   const found = new Map();
   const dir = new URL('../src/', import.meta.url);

@@ -6,7 +6,7 @@
 import type { CliArgs } from './cli/parse.js';
 import { runCommand } from './commands/index.js';
 import type { CommandResult, PlanResult, StatusResult, UpResult, ValidateResult } from './commands/results.js';
-import { loadConfig } from './config.js';
+import { loadConfig } from './config/load.js';
 import { InterruptedError } from './errors.js';
 import { documentOf, resultJson, type ApplyResultJson, type PlanJson } from './output/json.js';
 import type { LogTarget } from './output/log-target.js';

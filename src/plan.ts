@@ -1,5 +1,5 @@
 // Comparing files with history. Pure: data in, data out — no client, no logger, no clock.
-import { byName, versionOf } from './names.js';
+import { byName, versionOf } from './source/names.js';
 import { isUnfinished, type HistoryRow, type MigrationFile, type Plan, type PlanEntry, type Policy } from './types.js';
 
 export function buildPlan(files: MigrationFile[], rows: HistoryRow[], policy: Policy): Plan {

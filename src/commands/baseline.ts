@@ -1,13 +1,13 @@
 // `baseline [--to FILE]`: record files as applied without running them (adopting a live database).
 import { recordApplied } from '../history.js';
-import { byName } from '../source.js';
+import { byName } from '../source/names.js';
 import type { Context } from './context.js';
 import { resolveTo } from './planning.js';
 import type { BaselineResult } from './results.js';
 import { readFiles, withMigrationLock, withSession } from './session.js';
 
 export async function baseline(ctx: Context): Promise<BaselineResult> {
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const to = resolveTo(ctx, files);
   const chosen = to === undefined ? files : files.filter((f) => byName(f.name, to) <= 0);
   const recorded = await withSession(ctx, (session) =>

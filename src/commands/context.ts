@@ -1,7 +1,7 @@
 // What a command's entry receives. Commands log events as they happen and return their result;
 // they never print (rendering is output/render.ts's, for main.ts) and never touch `process`.
 import type { CliArgs } from '../cli/parse.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/types.js';
 import type { Logger } from '../output/logger.js';
 
 export interface Context {

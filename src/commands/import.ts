@@ -16,7 +16,7 @@ import { readFiles, withMigrationLock, withSession } from './session.js';
 export async function importHistory(ctx: Context): Promise<ImportResult> {
   const read = readerFor(ctx.args.from!);
   const tool = ctx.args.from as Tool;
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const { theirs, imported, pending } = await withSession(ctx, async (session) => {
     const found = await findToolHistory(session.client, tool);
     if (!found.readable) throw new ConfigError([`import: the role may not read ${found.schema}.${found.table}; GRANT USAGE ON SCHEMA ${found.schema} and SELECT ON ${found.schema}.${found.table} to it`]);

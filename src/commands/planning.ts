@@ -2,13 +2,13 @@
 // need the database or the command line — reading the history without creating anything, the policy
 // from the flags, what only the catalog can tell.
 import { invalidIndexes, leftoverAdvice } from '../apply.js';
-import type { Session } from '../connect.js';
+import type { Session } from '../session/session.js';
 import { chooseHistory, findHistories } from '../detect.js';
 import { EXIT, MigratorError, NotAppliedError, PlanRejectedError, SourceError } from '../errors.js';
 import { historyColumns, historyTable, readHistory } from '../history.js';
 import { buildPlan } from '../plan.js';
 import type { HistoryRow, MigrationFile, Plan, Policy } from '../types.js';
-import { checksumVariants } from '../variants.js';
+import { checksumVariants } from '../source/variants.js';
 import type { Context } from './context.js';
 import type { CommandResult } from './results.js';
 

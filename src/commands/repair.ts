@@ -1,6 +1,6 @@
 // `repair [FILE]`: reconcile the history with the folder after a human decided so — accept edited
 // checksums, record renames, clear failed and unfinished rows. `--dry-run` writes nothing.
-import type { Session } from '../connect.js';
+import type { Session } from '../session/session.js';
 import { SourceError } from '../errors.js';
 import { acceptChecksum, deleteRow, renameRow, type HistoryTable } from '../history.js';
 import type { HistoryRow, MigrationFile, Plan, PlanEntry } from '../types.js';
@@ -17,7 +17,7 @@ interface Repair {
 }
 
 export async function repair(ctx: Context): Promise<RepairResult> {
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const only = ctx.args.file;
   const chosen = (rows: HistoryRow[]): Repair[] => {
     const plan = planOf(files, rows, { strict: false });

@@ -2,17 +2,21 @@
 // lock, open (or find) the history table. Order: connect → lock → ensure history table → read.
 import { throwIfAborted } from '../abort.js';
 import { cancellable } from '../apply.js';
-import { closeSession, connect, connectionLost, describeTarget, requireWritable, type Session } from '../connect.js';
+import { connect } from '../session/connect.js';
+import { connectionLost } from '../session/failure.js';
+import { closeSession, type Session } from '../session/session.js';
+import { describeTarget } from '../session/target.js';
+import { requireWritable } from '../session/writable.js';
 import { ConnectError } from '../errors.js';
 import { chooseHistory, findHistories } from '../detect.js';
 import { historyTable, openHistory, type EnsureOutcome, type HistoryTable } from '../history.js';
 import { acquireLock, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from '../lock.js';
-import { checkContent, followSessionStrings, loadMigrations, loadMigrationsDeferred, type LoadResult } from '../source.js';
+import { checkContent, followSessionStrings, loadMigrations, type LoadResult } from '../source/load.js';
 import type { HistoryRow, MigrationFile } from '../types.js';
 import type { Context } from './context.js';
 
-export function readFiles(ctx: Context): MigrationFile[] {
-  return logLoaded(ctx, loadMigrations(ctx.config.migrationsDir));
+export async function readFiles(ctx: Context): Promise<MigrationFile[]> {
+  return logLoaded(ctx, await loadMigrations(ctx.config.migrationsDir, { lex: 'now' }));
 }
 
 /**
@@ -22,7 +26,7 @@ export function readFiles(ctx: Context): MigrationFile[] {
  */
 export async function withFilesAndSession<T>(ctx: Context, fn: (session: Session, files: MigrationFile[]) => Promise<T>): Promise<T> {
   const dir = ctx.config.migrationsDir;
-  const files = logLoaded(ctx, await loadMigrationsDeferred(dir));
+  const files = logLoaded(ctx, await loadMigrations(dir));
   try {
     return await withSession(ctx, (session) => {
       followSessionStrings(files, session.standardConformingStrings);

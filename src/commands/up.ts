@@ -3,12 +3,13 @@
 // read: the run waits for the slower of the two, not for both. Files are lexed only once the plan
 // shows which are not applied as they are.
 import { applyFiles } from '../apply.js';
-import { applicationName, type Session } from '../connect.js';
+import { applicationName } from '../session/setup.js';
+import type { Session } from '../session/session.js';
 import { ConnectError, LockTimeoutError, MigrationFailedError } from '../errors.js';
 import type { HistoryTable } from '../history.js';
 import type { MigrationLock } from '../lock.js';
 import { applyInOneTransaction } from '../single-transaction.js';
-import { checkContent, followSessionStrings, loadMigrationsDeferred } from '../source.js';
+import { checkContent, followSessionStrings, loadMigrations } from '../source/load.js';
 import type { ApplyResult, HistoryRow, MigrationFile, Plan } from '../types.js';
 import type { Context } from './context.js';
 import { logWarnings, planOf, policyOf, rejectIfProblems, resolveTo, withLeftovers, withPartial } from './planning.js';
@@ -34,7 +35,7 @@ export async function up(ctx: Context): Promise<UpResult> {
 }
 
 async function readFolder(ctx: Context): Promise<MigrationFile[]> {
-  const files = logLoaded(ctx, await loadMigrationsDeferred(ctx.config.migrationsDir));
+  const files = logLoaded(ctx, await loadMigrations(ctx.config.migrationsDir));
   resolveTo(ctx, files);
   return files;
 }

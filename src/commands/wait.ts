@@ -1,7 +1,7 @@
 // `wait`: until the database accepts connections. `await`: until every file is applied by someone
 // else (an app's init container waiting for the migration Job).
 import { sleep, throwIfAborted } from '../abort.js';
-import type { Session } from '../connect.js';
+import type { Session } from '../session/session.js';
 import { LockTimeoutError, type NotAppliedError } from '../errors.js';
 import { findHolder } from '../lock.js';
 import type { MigrationFile, Plan } from '../types.js';
@@ -19,7 +19,7 @@ export async function waitOnly(ctx: Context): Promise<WaitResult> {
 const AWAIT_POLL_MS = 2000;
 
 export async function awaitApplied(ctx: Context): Promise<AwaitResult> {
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const deadline = Date.now() + ctx.config.awaitTimeoutMs;
   const plan = await withSession(ctx, async (session) => {
     let lastReport = 0;

@@ -5,7 +5,7 @@
 // 32-bit number (flyway-core ChecksumCalculator; table: flyway-core
 // org/flywaydb/core/internal/database/postgresql/createMetaDataTable.sql).
 import { readFileSync } from 'node:fs';
-import { compareVersions } from '../source.js';
+import { compareVersions } from '../source/names.js';
 import type { Imported, ToolReader } from '../import.js';
 
 interface Row {

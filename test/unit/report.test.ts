@@ -6,7 +6,7 @@ import { buildPlan } from '../../src/plan.js';
 import { renderEvent } from '../../src/output/events.js';
 import { planJson, renderJson } from '../../src/output/json.js';
 import { renderPlan, renderStatus } from '../../src/output/text.js';
-import { checksumOf } from '../../src/source.js';
+import { checksumOf } from '../../src/source/text.js';
 import type { HistoryRow, MigrationFile } from '../../src/types.js';
 
 const GOLDEN = join(import.meta.dirname, '..', 'fixtures', 'report');
