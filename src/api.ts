@@ -77,7 +77,7 @@ async function run<R extends CommandResult>(options: Options, args: Partial<CliA
   if (caller?.aborted) abort();
   caller?.addEventListener('abort', abort, { once: true });
   try {
-    const cli = Object.fromEntries(Object.entries({ format: 'human', strict: options.strict ?? false, ...args }).filter(([, v]) => v !== undefined)) as unknown as CliArgs;
+    const cli: CliArgs = { format: 'human', strict: options.strict ?? false, ...args };
     return (await runCommand({ config, args: cli, log, signal: controller.signal })) as R;
   } finally {
     caller?.removeEventListener('abort', abort);

@@ -91,7 +91,8 @@ function pinoOptions(level: LogLevel, base: Record<string, string>): pino.Logger
  * (fields, message) at its level; silent without a target. Writes nothing itself.
  */
 export function createForwardingLogger(config: OutputConfig, target: LogTarget | undefined): Logger {
-  if (!target) return pino({ level: 'silent' });
+  // A stream of its own even when silent: pino's default one opens stdout.
+  if (!target) return pino({ level: 'silent' }, { write: () => undefined });
   const redactor = makeRedactor(config.secrets, publicNames(config));
   const stream = {
     write(line: string) {
