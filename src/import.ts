@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { findHistories, toolName, type FoundHistory, type Tool } from './detect.js';
 import { PlanRejectedError, UsageError } from './errors.js';
-import type { HistoryTable } from './history.js';
+import type { HistoryTable } from './apply/history.js';
 import type { MigrationFile } from './types.js';
 import { readDbmate } from './tools/dbmate.js';
 import { readDiesel } from './tools/diesel.js';

@@ -23,6 +23,8 @@ export interface Statement {
   end: number;
   /** 1-based line of `start` in the file. */
   line: number;
+  /** The lexer's finding that PostgreSQL refuses it inside a transaction block: its name, e.g. `CREATE INDEX CONCURRENTLY`. */
+  refused?: string;
 }
 
 /**
@@ -85,7 +87,7 @@ export interface HistoryRow {
   errorMessage: string | null;
 }
 
-/** How a failed row's error_message begins when the file stopped partway (a no-transaction file): `unfinished`, not `failed`. */
+/** How a failed row's error_message begins while a no-transaction file runs, and after it died midway: `unfinished`, not `failed`. */
 export const UNFINISHED_PREFIX = 'unfinished: ';
 
 export function isUnfinished(row: HistoryRow): boolean {
@@ -154,7 +156,7 @@ export interface Plan {
   warnings: string[];
 }
 
-export type ApplyStatus = 'applied' | 'failed' | 'skipped';
+export type ApplyStatus = 'applied' | 'failed';
 
 export interface ApplyResult {
   name: string;

@@ -1,5 +1,5 @@
 // `baseline [--to FILE]`: record files as applied without running them (adopting a live database).
-import { recordApplied } from '../history.js';
+import { recordApplied } from '../apply/history-rows.js';
 import { byName } from '../source/names.js';
 import type { Context } from './context.js';
 import { resolveTo } from './planning.js';

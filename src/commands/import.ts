@@ -1,7 +1,8 @@
 // `import --from TOOL`: the orchestration; reading other tools' histories is src/import.ts's.
 import { ConfigError } from '../errors.js';
 import { toolName, type Tool } from '../detect.js';
-import { historyColumns, historyTable, readHistory, recordImported, type HistoryTable } from '../history.js';
+import { historyColumns, historyTable, readHistory, type HistoryTable } from '../apply/history.js';
+import { recordImported } from '../apply/history-rows.js';
 import { findToolHistory, readerFor, rejectUnclean } from '../import.js';
 import type { HistoryRow } from '../types.js';
 import type { Context } from './context.js';

@@ -1,11 +1,11 @@
 // From the history's rows and the files to a plan: the steps around the pure planner (plan.ts) that
 // need the database or the command line — reading the history without creating anything, the policy
 // from the flags, what only the catalog can tell.
-import { invalidIndexes, leftoverAdvice } from '../apply.js';
+import { invalidIndexes, leftoverAdvice } from '../apply/indexes.js';
 import type { Session } from '../session/session.js';
 import { chooseHistory, findHistories } from '../detect.js';
 import { EXIT, MigratorError, NotAppliedError, PlanRejectedError, SourceError } from '../errors.js';
-import { historyColumns, historyTable, readHistory } from '../history.js';
+import { historyColumns, historyTable, readHistory } from '../apply/history.js';
 import { buildPlan } from '../plan.js';
 import type { HistoryRow, MigrationFile, Plan, Policy } from '../types.js';
 import { checksumVariants } from '../source/variants.js';

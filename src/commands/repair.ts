@@ -2,7 +2,8 @@
 // checksums, record renames, clear failed and unfinished rows. `--dry-run` writes nothing.
 import type { Session } from '../session/session.js';
 import { SourceError } from '../errors.js';
-import { acceptChecksum, deleteRow, renameRow, type HistoryTable } from '../history.js';
+import type { HistoryTable } from '../apply/history.js';
+import { acceptChecksum, deleteRow, renameRow } from '../apply/history-rows.js';
 import type { HistoryRow, MigrationFile, Plan, PlanEntry } from '../types.js';
 import type { Context } from './context.js';
 import { planOf, readOnlyRows } from './planning.js';

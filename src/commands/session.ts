@@ -1,7 +1,7 @@
 // The steps every command that talks to the database shares: open the session, take the migration
 // lock, open (or find) the history table. Order: connect → lock → ensure history table → read.
 import { throwIfAborted } from '../abort.js';
-import { cancellable } from '../apply.js';
+import { cancellable } from '../apply/send.js';
 import { connect } from '../session/connect.js';
 import { connectionLost } from '../session/failure.js';
 import { closeSession, type Session } from '../session/session.js';
@@ -9,8 +9,8 @@ import { describeTarget } from '../session/target.js';
 import { requireWritable } from '../session/writable.js';
 import { ConnectError } from '../errors.js';
 import { chooseHistory, findHistories } from '../detect.js';
-import { historyTable, openHistory, type EnsureOutcome, type HistoryTable } from '../history.js';
-import { acquireLock, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from '../lock.js';
+import { historyTable, openHistory, type EnsureOutcome, type HistoryTable } from '../apply/history.js';
+import { acquireLock, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from '../apply/lock.js';
 import { checkContent, followSessionStrings, loadMigrations, type LoadResult } from '../source/load.js';
 import type { HistoryRow, MigrationFile } from '../types.js';
 import type { Context } from './context.js';

@@ -2,13 +2,12 @@
 // starts first and the folder is read while the session opens, the lock is taken and the history is
 // read: the run waits for the slower of the two, not for both. Files are lexed only once the plan
 // shows which are not applied as they are.
-import { applyFiles } from '../apply.js';
+import { applyFiles } from '../apply/apply.js';
 import { applicationName } from '../session/setup.js';
 import type { Session } from '../session/session.js';
 import { ConnectError, LockTimeoutError, MigrationFailedError } from '../errors.js';
-import type { HistoryTable } from '../history.js';
-import type { MigrationLock } from '../lock.js';
-import { applyInOneTransaction } from '../single-transaction.js';
+import type { HistoryTable } from '../apply/history.js';
+import type { MigrationLock } from '../apply/lock.js';
 import { checkContent, followSessionStrings, loadMigrations } from '../source/load.js';
 import type { ApplyResult, HistoryRow, MigrationFile, Plan } from '../types.js';
 import type { Context } from './context.js';
@@ -67,15 +66,15 @@ async function applyPending(ctx: Context, session: Session, t: HistoryTable, loc
   if (plan.toApply.length) ctx.log.info({ event: 'run.start', pending: plan.toApply.length }, 'applying pending migrations');
   let applied: ApplyResult[];
   try {
-    const apply = ctx.args.singleTransaction ? applyInOneTransaction : applyFiles;
-    applied = await apply(plan.toApply, {
+    applied = await applyFiles(plan.toApply, {
       session,
       table: t,
       connection: ctx.config.connection,
       log: ctx.log,
       signal: ctx.signal,
       runner: applicationName(ctx.config.hostname),
-      lockTimeoutSet: ctx.config.migrationLockTimeoutMs !== undefined,
+      lockTimeoutMs: ctx.config.migrationLockTimeoutMs,
+      singleTransaction: ctx.args.singleTransaction,
       lockRetries: ctx.config.migrationLockRetries,
       lock,
     });

@@ -3,7 +3,7 @@
 import { sleep, throwIfAborted } from '../abort.js';
 import type { Session } from '../session/session.js';
 import { LockTimeoutError, type NotAppliedError } from '../errors.js';
-import { findHolder } from '../lock.js';
+import { findHolder } from '../apply/lock.js';
 import type { MigrationFile, Plan } from '../types.js';
 import type { Context } from './context.js';
 import { notAppliedError, readOnlyPlan } from './planning.js';

@@ -137,8 +137,8 @@ function finishStatement(s: Scanner, pieces: Piece[], tokens: Token[], terminate
   const copy = copyDirection(words);
   if (copy === 'from stdin' && terminated && !skipCopyData(s, partial) && partial) return false;
   const line = locate(s, first.start).line;
-  const statement: Statement = { text: s.sql.slice(first.start, last.end), start: first.start, end: last.end, line };
   const facts = factsOf(words, tokens);
+  const statement: Statement = { text: s.sql.slice(first.start, last.end), start: first.start, end: last.end, line, ...(facts.refused ? { refused: facts.refused } : {}) };
   const changesStrings = followStrings(s.strings, facts.control, words[0] ?? '', tokens);
   pieces.push({ statement, facts, firstWord: words[0] ?? '', changesStrings });
   if (copy === 'from stdin') {

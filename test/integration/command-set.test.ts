@@ -5,7 +5,7 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { lockKey } from '../../src/lock.js';
+import { lockKey } from '../../src/apply/lock.js';
 import { loadMigrations } from '../../src/source/load.js';
 import { collect, jsonLines, runCli, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
 import { createDatabase, type TestDatabase } from '../helpers/db.js';
