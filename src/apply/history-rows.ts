@@ -3,7 +3,7 @@
 // round trip per file), where they are quoted by the driver's escapeLiteral.
 import type pg from 'pg';
 import type { HistoryTable } from './history.js';
-import { UNFINISHED_PREFIX, type HistoryRow, type MigrationFile } from '../types.js';
+import { UNFINISHED_PREFIX, type MigrationFile } from '../types.js';
 
 /**
  * SQL that records `file` as applied, for the migration's own transaction batch. The execution time
