@@ -192,9 +192,8 @@ await build({
 });
 await copyFile('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/libpg-query.wasm');
 
-await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/pgshift.mjs',
+/** What both bundles share: Node only, dependencies bundled in and edited as above, built-ins by require(). */
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -209,17 +208,27 @@ await build({
   // pg optionally requires pg-native; it is never installed.
   external: ['pg-native'],
   plugins: [dependencyEdits, pgCryptoOnNode, builtinsByRequire, parserApart],
-  // The bundle's `require` loads built-ins only (everything else is bundled; pg-native is never
-  // installed). process.getBuiltinModule (Node ≥ 20.16) does that without loading node:module, whose
-  // ES module facade every start would pay for; older Node 20 releases use createRequire.
-  banner: {
-    js: [
-      '#!/usr/bin/env node',
-      'const require = globalThis.process.getBuiltinModule',
-      '  ? (id) => globalThis.process.getBuiltinModule(id) ?? (() => { throw Object.assign(new Error(`Cannot find module \'${id}\'`), { code: "MODULE_NOT_FOUND" }); })()',
-      "  : (await import('node:module')).createRequire(import.meta.url);",
-    ].join('\n'),
-  },
   logLevel: 'warning',
-});
+};
+
+// The bundle's `require` loads built-ins only (everything else is bundled; pg-native is never
+// installed). process.getBuiltinModule (Node ≥ 20.16) does that without loading node:module, whose
+// ES module facade costs start-up time on Node 24; older Node 20 releases use createRequire.
+const requireBuiltins = [
+  'const require = globalThis.process.getBuiltinModule',
+  '  ? (id) => globalThis.process.getBuiltinModule(id) ?? (() => { throw Object.assign(new Error(`Cannot find module \'${id}\'`), { code: "MODULE_NOT_FOUND" }); })()',
+  "  : (await import('node:module')).createRequire(import.meta.url);",
+].join('\n');
+
+await build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/pgshift.mjs', banner: { js: `#!/usr/bin/env node\n${requireBuiltins}` } });
 await chmod('dist/pgshift.mjs', 0o755);
+await buildLibrary();
+
+/**
+ * The library (package.json `exports`): src/api.ts as its own bundle, so `import 'pgshift'` loads
+ * neither main.ts nor anything that touches `process`, and installing the package installs nothing
+ * else. Its types (dist/types) come from `npm run build:types` (tsc), run by prepack.
+ */
+async function buildLibrary() {
+  await build({ ...common, entryPoints: ['src/api.ts'], outfile: 'dist/index.mjs', banner: { js: requireBuiltins } });
+}

@@ -1,5 +1,6 @@
 // Every expected failure is a class here with a `code` and the exit code an orchestrator acts on.
 // Only main.ts turns them into the process's exit status.
+import type { CommandResult } from './commands/results.js';
 import type { ApplyResult } from './types.js';
 
 export const EXIT = {
@@ -23,6 +24,12 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export abstract class MigratorError extends Error {
   abstract readonly code: string;
   abstract readonly exitCode: ExitCode;
+  /**
+   * What the command had found or done when it failed (the plan it refused, the files applied before
+   * one failed): main.ts renders it as the command's result, so `--json` still prints its document.
+   * @internal
+   */
+  partial?: CommandResult;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -113,12 +120,19 @@ export class MigrationFailedError extends MigratorError {
   readonly recorded: boolean;
 }
 
-/** SIGTERM, SIGINT or SIGHUP arrived; the running statement was cancelled and rolled back. Exit 128 + the signal's number, as a shell reports it. */
+/**
+ * SIGTERM, SIGINT or SIGHUP arrived (or, in the library, the caller's AbortSignal fired, handled as
+ * SIGTERM); the running statement was cancelled and rolled back. Exit 128 + the signal's number, as a
+ * shell reports it.
+ */
 export class InterruptedError extends MigratorError {
   readonly code = 'INTERRUPTED';
   readonly exitCode: ExitCode;
-  constructor(readonly signal: 'SIGTERM' | 'SIGINT' | 'SIGHUP') {
-    super(`interrupted by ${signal}`);
+  constructor(
+    readonly signal: 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'AbortSignal',
+    options?: { cause?: unknown },
+  ) {
+    super(`interrupted by ${signal}`, options);
     this.exitCode = signal === 'SIGINT' ? EXIT.sigint : signal === 'SIGHUP' ? EXIT.sighup : EXIT.sigterm;
   }
 }

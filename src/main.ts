@@ -1,14 +1,16 @@
-// The entrypoint (npm bin, image ENTRYPOINT): config → logger → command, SIGTERM/SIGINT/SIGHUP → abort,
-// error → exit code. The only module that touches `process`.
+// The entrypoint (npm bin, image ENTRYPOINT): config → logger → command → rendered result, SIGTERM/
+// SIGINT/SIGHUP → abort, error → exit code. The only module that touches `process`.
 import { accessSync, constants, writeFileSync } from 'node:fs';
-import { helpText, parseCli, type CliArgs } from './cli.js';
-import { runCommand } from './commands.js';
-import { loadConfig } from './config/load.js';
-import { secretsFromEnv } from './config/secrets.js';
-import type { Config, LogFormat } from './config/types.js';
-import { EXIT, exitCodeOf, InterruptedError, MigrationFailedError, MigratorError, PlanRejectedError, UsageError, type ExitCode } from './errors.js';
+import { helpText } from './cli/help.js';
+import { parseCli, type CliArgs } from './cli/parse.js';
+import { runCommand } from './commands/index.js';
 import { discover } from './config/docker.js';
-import { createOutput, type Output } from './logger.js';
+import { loadConfig, outputSettings } from './config/load.js';
+import type { Config } from './config/types.js';
+import { EXIT, exitCodeOf, InterruptedError, MigrationFailedError, MigratorError, PlanRejectedError, UsageError, type ExitCode } from './errors.js';
+import { renderJson } from './output/json.js';
+import { createOutput, type Output } from './output/logger.js';
+import { renderResult } from './output/render.js';
 import { onFirstLargeFile } from './source/files.js';
 
 declare const PGSHIFT_VERSION: string;
@@ -43,19 +45,20 @@ async function main(): Promise<ExitCode> {
   if (args.command === 'version') return print(`${VERSION}\n`);
 
   const json = args.format === 'json';
+  const env = await environment(args);
   let config: Config;
   try {
-    config = loadConfig(await environment(args));
+    config = loadConfig(env);
   } catch (err) {
-    const out = fallbackOutput(json, terminal);
-    return finish(out, undefined, args, err);
+    const settings = outputSettings(env);
+    return finish(createOutput(settings, { json, terminal, version: VERSION }), settings, args, err);
   }
   const out = createOutput(config, { json, terminal, version: VERSION });
   const controller = new AbortController();
   onSignals(controller, out);
   try {
-    const outcome = await runCommand({ config, args, out, log: out.log, signal: controller.signal });
-    writeTerminationLog(config, out, `pgshift ${args.command}: ${outcome}`);
+    const result = await runCommand({ config, args, log: out.log, signal: controller.signal, out });
+    writeTerminationLog(config, out, `pgshift ${args.command}: ${renderResult(out, args, result)}`);
     return EXIT.ok;
   } catch (err) {
     return finish(out, config, args, err);
@@ -75,22 +78,18 @@ function print(text: string): ExitCode {
   return EXIT.ok;
 }
 
-function fallbackOutput(json: boolean, terminal: { stdoutIsTTY: boolean; stderrIsTTY: boolean }): Output {
-  const format = (['text', 'json', 'auto'] as const).find((f) => f === process.env.LOG_FORMAT?.toLowerCase()) ?? ('auto' satisfies LogFormat);
-  return createOutput({ logLevel: 'info', logFormat: format, color: process.env.NO_COLOR !== undefined ? false : undefined, secrets: secretsFromEnv(process.env) }, { json, terminal, version: VERSION });
-}
-
-function finish(out: Output, config: Config | undefined, args: CliArgs, err: unknown): ExitCode {
+function finish(out: Output, config: Pick<Config, 'terminationLog'>, args: CliArgs, err: unknown): ExitCode {
   const exitCode = exitCodeOf(err);
   const known = err instanceof MigratorError;
   const message = known ? err.message : `internal error (a bug; please report it): ${(err as Error)?.stack ?? String(err)}`;
   // A failed migration was reported in full by its migration.failed event, plan problems one by one.
   const reported = err instanceof MigrationFailedError || (err instanceof PlanRejectedError && err.reported);
   const detail = reported ? undefined : { message };
+  // What the command had found or done is rendered as its result would be; otherwise --json says what failed.
+  const partial = known ? err.partial : undefined;
+  if (partial) renderResult(out, args, partial);
   out.log.error({ event: 'run.failed', code: known ? err.code : 'INTERNAL', exitCode, err: detail }, known ? failureTitle(err) : 'internal error');
-  if (args.format === 'json' && !out.printed()) {
-    out.print(JSON.stringify({ schemaVersion: 1, command: args.command, ok: false, error: { code: known ? err.code : 'INTERNAL', exitCode, message } }, null, 2) + '\n');
-  }
+  if (!partial && args.format === 'json') out.print(renderJson(args.command, false, { error: { code: known ? err.code : 'INTERNAL', exitCode, message } }));
   const oneLine = message.split('\n').slice(0, 2).join(' ').replace(/\s+/g, ' ');
   writeTerminationLog(config, out, `pgshift ${args.command} failed (exit ${exitCode}): ${oneLine}`);
   return exitCode;
@@ -112,9 +111,8 @@ function failureTitle(err: MigratorError): string {
 }
 
 /** The one-line outcome Kubernetes shows in `kubectl describe pod`. Never fails the run. */
-function writeTerminationLog(config: Config | undefined, out: Output, line: string): void {
-  const configured = config?.terminationLog ?? process.env.TERMINATION_LOG;
-  const path = configured ?? (isWritable(K8S_TERMINATION_LOG) ? K8S_TERMINATION_LOG : undefined);
+function writeTerminationLog(config: Pick<Config, 'terminationLog'>, out: Output, line: string): void {
+  const path = config.terminationLog ?? (isWritable(K8S_TERMINATION_LOG) ? K8S_TERMINATION_LOG : undefined);
   if (!path) return;
   try {
     writeFileSync(path, `${out.scrub(line).slice(0, 4000)}\n`);

@@ -1,7 +1,6 @@
 // Comparing files with history. Pure: data in, data out — no client, no logger, no clock.
-import { isUnfinished } from './apply/history-rows.js';
 import { byName, versionOf } from './source/names.js';
-import type { HistoryRow, MigrationFile, Plan, PlanEntry, Policy } from './types.js';
+import { isUnfinished, type HistoryRow, type MigrationFile, type Plan, type PlanEntry, type Policy } from './types.js';
 
 export function buildPlan(files: MigrationFile[], rows: HistoryRow[], policy: Policy): Plan {
   const byFile = new Map(rows.map((r) => [r.filename, r]));
@@ -17,8 +16,8 @@ export function buildPlan(files: MigrationFile[], rows: HistoryRow[], policy: Po
     if (row.success) plan.missing.push({ name: row.filename, status: 'missing', row });
     else if (isUnfinished(row)) plan.unfinished.push({ name: row.filename, status: 'unfinished', row });
   }
-  // In application order. Usually that is already the files' order: then the sort (1000 calls of the
-  // comparator, before the JIT has warmed up, ~1 ms of a no-op run) is skipped.
+  // In application order. Usually that is already the files' order, and a no-op run skips the sort
+  // (docs/PERFORMANCE.md).
   if (!inIdOrder(plan.applied)) plan.applied.sort((a, b) => (a.row?.id ?? 0) - (b.row?.id ?? 0));
   judge(plan, policy);
   if (plan.problems.length === 0) {

@@ -1,5 +1,5 @@
-// The shared nouns. Vocabulary (one word per idea): applied, pending, failed, outOfOrder, modified,
-// missing, unfinished — see shared/STYLE.md.
+// The shared nouns, with the vocabulary's one word per idea: applied, pending, failed, outOfOrder,
+// modified, missing, unfinished (README "Commands" says what each means to a run).
 
 /** How a file is run. */
 export type TransactionMode =
@@ -85,6 +85,13 @@ export interface HistoryRow {
   executionTimeMs: number | null;
   success: boolean;
   errorMessage: string | null;
+}
+
+/** How a failed row's error_message begins while a no-transaction file runs, and after it died midway: `unfinished`, not `failed`. */
+export const UNFINISHED_PREFIX = 'unfinished: ';
+
+export function isUnfinished(row: HistoryRow): boolean {
+  return !row.success && (row.errorMessage ?? '').startsWith(UNFINISHED_PREFIX);
 }
 
 /**

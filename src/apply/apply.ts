@@ -5,7 +5,7 @@
 // transaction instead (Flyway's "group"), so a release's migrations land together or not at all.
 import { sleep, throwIfAborted } from '../abort.js';
 import { PlanRejectedError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../output/logger.js';
 import type { ApplyResult, MigrationFile, TransactionMode } from '../types.js';
 import { committedAnyway, curedOutsideTransaction, FileFailure, lockTimedOut, NO_TEXT, recordFailed, toFailure } from './failure.js';
 import { appliedRowSql } from './history-rows.js';

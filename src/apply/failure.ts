@@ -3,7 +3,7 @@
 // until repaired), or nothing when the session is gone or the file committed after all.
 import { connectionLost } from '../session/failure.js';
 import { InterruptedError, MigrationFailedError, MigratorError, SourceError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../output/logger.js';
 import { describeQueryError, formatQueryError, type PgErrorLike } from '../pg-errors.js';
 import type { ApplyResult, MigrationFile, SqlPart, Statement } from '../types.js';
 import { isDuplicateRow, isRecordedApplied, recordFailure, recordUnfinished } from './history-rows.js';

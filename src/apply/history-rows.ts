@@ -3,10 +3,7 @@
 // round trip per file), where they are quoted by the driver's escapeLiteral.
 import type pg from 'pg';
 import type { HistoryTable } from './history.js';
-import type { HistoryRow, MigrationFile } from '../types.js';
-
-/** A no-transaction file's row while it runs; left behind when the runner dies midway. */
-export const UNFINISHED_PREFIX = 'unfinished: ';
+import { UNFINISHED_PREFIX, type MigrationFile } from '../types.js';
 
 /**
  * SQL that records `file` as applied, for the migration's own transaction batch. The execution time
@@ -86,9 +83,6 @@ export function markStarted(client: pg.Client, t: HistoryTable, file: MigrationF
   return writeRow(client, t, file.name, file.checksum, null, false, note);
 }
 
-export function isUnfinished(row: HistoryRow): boolean {
-  return !row.success && (row.errorMessage ?? '').startsWith(UNFINISHED_PREFIX);
-}
 
 /** repair: accept the file's current checksum for an applied row. */
 export async function acceptChecksum(client: pg.Client, t: HistoryTable, name: string, checksum: string): Promise<void> {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { sleep, throwIfAborted } from '../abort.js';
 import { LockTimeoutError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../output/logger.js';
 
 const POLL_MS = 500;
 const REPORT_EVERY_MS = 10_000;

@@ -1,7 +1,7 @@
 // What applying needs from the run: the session and its lock, the history table, and the settings.
 import type { ConnectionSettings } from '../config/types.js';
 import type { Session } from '../session/session.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../output/logger.js';
 import type { HistoryTable } from './history.js';
 import type { MigrationLock } from './lock.js';
 

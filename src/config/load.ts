@@ -10,7 +10,7 @@ import type { Env } from './fields.js';
 import { misspelt } from './misspelt.js';
 import { readPassFile, type PassFileRead } from './pgpass.js';
 import { parseDuration } from './duration.js';
-import { secretsOf, secretVar } from './secrets.js';
+import { secretsFromEnv, secretsOf, secretVar } from './secrets.js';
 import { SPEC } from './spec.js';
 import type { Config, ConnectionSettings } from './types.js';
 
@@ -85,6 +85,12 @@ function withoutEmpty(env: Env): Env {
   const out: Env = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
   return out;
+}
+
+/** What output needs to report an invalid configuration: the settings read as loadConfig reads them, defaults for invalid ones. */
+export function outputSettings(env: Env): Pick<Config, 'logLevel' | 'logFormat' | 'color' | 'secrets' | 'terminationLog'> {
+  const format = (['text', 'json', 'auto'] as const).find((f) => f === env.LOG_FORMAT?.toLowerCase()) ?? 'auto';
+  return { logLevel: 'info', logFormat: format, color: colorFrom(env), secrets: secretsFromEnv(env), terminationLog: env.TERMINATION_LOG };
 }
 
 function colorFrom(env: Env): boolean | undefined {

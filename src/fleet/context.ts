@@ -1,8 +1,9 @@
 // What a fleet run is given and hands each target: the commands module's Context, by shape. Spelt
 // out here so that the fleet does not import the commands module that dispatches to it.
-import type { CliArgs } from '../cli.js';
+import type { CliArgs } from '../cli/parse.js';
+import type { CommandResult } from '../commands/results.js';
 import type { Config } from '../config/types.js';
-import type { Logger, Output } from '../logger.js';
+import type { Logger, Output } from '../output/logger.js';
 
 export interface FleetContext {
   config: Config;
@@ -13,4 +14,4 @@ export interface FleetContext {
 }
 
 /** How the commands module runs one command for one target (runCommand), passed in by it. */
-export type RunOne = (ctx: FleetContext) => Promise<string>;
+export type RunOne = (ctx: Omit<FleetContext, 'out'>) => Promise<CommandResult>;

@@ -3,7 +3,7 @@
 // fleet.summary); with --json one document holding every target's result.
 import type { FleetContext as Context } from './context.js';
 import type { FleetFailedError } from '../errors.js';
-import { renderJson } from '../report.js';
+import { renderJson } from '../output/json.js';
 import type { TargetResult, TargetStatus } from './target.js';
 
 const REDRAW_MS = 250;

@@ -1,11 +1,11 @@
 // One fleet target as one complete pgshift run (wait → lock → history → apply), in-process, through
 // the same command code a single run uses. runTarget is the one place the fleet calls into the
-// commands: it hands them a derived config, a logger that names the target, and an output that
-// keeps the command's --json document to read the result from instead of printing it.
+// commands: it hands them a derived config and a logger that names the target, and keeps a few
+// fields of the command's result.
 import type { FleetContext as Context, RunOne } from './context.js';
 import type { Config, ConnectionSettings } from '../config/types.js';
 import { exitCodeOf, MigratorError, TargetTimeoutError, type ExitCode } from '../errors.js';
-import type { Output } from '../logger.js';
+import type { CommandResult } from '../commands/results.js';
 import type { FleetTarget } from './settings.js';
 
 
@@ -31,8 +31,6 @@ export interface TargetResult {
   durationMs?: number;
 }
 
-type Doc = Record<string, unknown> & { plan?: PlanDoc; applied?: unknown[]; totalApplied?: number };
-type PlanDoc = { applied: Array<{ file: string }>; pending: unknown[]; failed: unknown[]; toApply: unknown[]; problems: unknown[] };
 
 const MAX_ERROR_CHARS = 600;
 
@@ -48,18 +46,10 @@ export async function runTarget(ctx: Context, target: FleetTarget<ConnectionSett
   if (ctx.signal.aborted) onAbort();
   else ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new TargetTimeoutError(`${target.name}: still running after FLEET_TARGET_TIMEOUT (${Math.round(timeoutMs / 1000)}s); cancelled and rolled back`)), timeoutMs);
-  const captured: { doc?: string } = {};
   const log = ctx.log.child({ target: target.name }, ctx.out.textMode ? { level: quieter(ctx.log.level) } : {});
-  const one: Context = {
-    config: targetConfig(ctx.config, target),
-    args: { ...ctx.args, format: 'json' },
-    out: captureOutput(ctx.out, log, captured),
-    log,
-    signal: controller.signal,
-  };
+  const one = { config: targetConfig(ctx.config, target), args: { ...ctx.args, format: 'json' as const }, log, signal: controller.signal };
   try {
-    await runOne(one);
-    return { target: target.name, ...resultOf(ctx.args.command, captured.doc), durationMs: Date.now() - started };
+    return { target: target.name, ...resultOf(await runOne(one)), durationMs: Date.now() - started };
   } catch (thrown) {
     // The deadline aborts the run as SIGTERM would; whatever the command made of the cancel, the target timed out.
     const timedOut = !ctx.signal.aborted && controller.signal.reason instanceof TargetTimeoutError;
@@ -69,7 +59,7 @@ export async function runTarget(ctx: Context, target: FleetTarget<ConnectionSett
     const message = known ? err.message : `internal error (a bug; please report it): ${String((err as Error)?.stack ?? err)}`;
     return {
       target: target.name,
-      ...resultOf(ctx.args.command, captured.doc),
+      ...resultOf(known ? err.partial : undefined),
       status: interrupted ? 'interrupted' : 'failed',
       exitCode: exitCodeOf(err),
       code: known ? err.code : 'INTERNAL',
@@ -101,31 +91,19 @@ function quieter(level: string): string {
   return ['error', 'fatal', 'silent'].includes(level) ? level : 'warn';
 }
 
-function captureOutput(out: Output, log: Output['log'], captured: { doc?: string }): Output {
-  return {
-    ...out,
-    log,
-    print: (text) => void (captured.doc = text),
-    printed: () => captured.doc !== undefined,
-    textMode: false,
-    live: false,
-  };
-}
-
-function resultOf(command: string, doc: string | undefined): Omit<TargetResult, 'target'> {
-  const parsed = doc === undefined ? undefined : (JSON.parse(doc) as Doc);
-  if (command === 'up') {
-    const applied = Array.isArray(parsed?.applied) ? parsed.applied.length : 0;
-    return { status: applied > 0 ? 'applied' : 'upToDate', applied, totalApplied: parsed?.totalApplied };
+function resultOf(result: CommandResult | undefined): Omit<TargetResult, 'target'> {
+  if (result?.command === 'up') {
+    const applied = result.applied.length;
+    return { status: applied > 0 ? 'applied' : 'upToDate', applied, totalApplied: result.totalApplied };
   }
-  const plan = parsed?.plan;
-  if (!plan) return { status: 'upToDate' };
-  const count = command === 'plan' ? plan.toApply.length : plan.pending.length;
+  if (result?.command !== 'status' && result?.command !== 'plan') return { status: 'upToDate' };
+  const { plan } = result;
+  const count = result.command === 'plan' ? plan.toApply.length : plan.pending.length;
   const behind = count + plan.failed.length + plan.problems.length > 0;
   return {
     status: behind ? 'behind' : 'upToDate',
     totalApplied: plan.applied.length,
-    latest: plan.applied.at(-1)?.file ?? null,
+    latest: plan.applied.at(-1)?.name ?? null,
     pending: count,
     failedFiles: plan.failed.length,
     problems: plan.problems.length,

@@ -8,8 +8,8 @@ import { connect } from '../session/connect.js';
 import { closeSession, type Session } from '../session/session.js';
 import { upPart } from '../source/annotations.js';
 import { ConnectError, LintError, SourceError } from '../errors.js';
-import type { Logger, Output } from '../logger.js';
-import { renderJson } from '../report.js';
+import type { Logger, Output } from '../output/logger.js';
+import { renderJson } from '../output/json.js';
 import { followSessionStrings, loadMigrations } from '../source/load.js';
 import { normalize } from '../source/text.js';
 import { analyzeSql } from '../sql/mode.js';
@@ -132,7 +132,7 @@ function report(ctx: LintContext, findings: Finding[], summary: Summary): void {
  * LINT=warn|refuse before `up`: the files about to be applied, graded on the run's own session
  * (idle, under the migration lock). `refuse` throws LintError (exit 6) before anything runs.
  */
-export async function lintBeforeUp(ctx: LintContext, session: Session, toApply: MigrationFile[]): Promise<void> {
+export async function lintBeforeUp(ctx: Pick<LintContext, 'config' | 'log'>, session: Session, toApply: MigrationFile[]): Promise<void> {
   const dir = ctx.config.migrationsDir;
   const inputs = toApply.map((f) => input(f.path, join(dir, f.name)));
   const parse = await loadParser();

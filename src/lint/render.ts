@@ -1,6 +1,6 @@
 // Findings as text (file:line:col, the line with a caret, the rule, why, the fix), as the --json
 // document's entries, or as GitHub Actions workflow commands (annotations on the pull request).
-import type { Style } from '../report.js';
+import type { Style } from '../output/style.js';
 import type { Finding } from './lint.js';
 import { RULES, type Severity } from './rules.js';
 

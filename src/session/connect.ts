@@ -3,7 +3,7 @@
 import pRetry from 'p-retry';
 import type { Config } from '../config/types.js';
 import { ConnectError, MigratorError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../output/logger.js';
 import { attemptTimeout } from './attempt.js';
 import { describeConnectError, isTransient, reasonOf } from './failure.js';
 import { openSession } from './open.js';

@@ -2,7 +2,7 @@
 // SETs, what the server is, and the checks that refuse a server the run cannot use.
 import type pg from 'pg';
 import type { Config } from '../config/types.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../output/logger.js';
 import { boundAttempt } from './attempt.js';
 import { requireChannelBinding } from './channel-binding.js';
 import { clientOpener, socketOf, type OpenClient } from './client.js';

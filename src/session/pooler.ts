@@ -4,7 +4,7 @@
 import pg from 'pg';
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../output/logger.js';
 import { socketOf, type OpenClient } from './client.js';
 import { reasonOf } from './failure.js';
 import type { Session } from './session.js';

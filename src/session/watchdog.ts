@@ -5,7 +5,7 @@
 // watchdog asks the server, on a second short connection, about a reply that is overdue.
 import type { Socket } from 'node:net';
 import type pg from 'pg';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../output/logger.js';
 import { socketOf, type OpenClient } from './client.js';
 import { CONNECTION_DEAD } from './failure.js';
 import { probe } from './probe.js';

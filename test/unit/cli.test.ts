@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { helpText, parseCli, suggest } from '../../src/cli.js';
+import { helpText } from '../../src/cli/help.js';
+import { parseCli, suggest } from '../../src/cli/parse.js';
 
 const _ = (argv: string, expected: object) => () => expect(parseCli(argv ? argv.split(' ') : [])).toEqual({ format: 'human', strict: false, ...expected });
 const bad = (argv: string, message: string) => () => expect(() => parseCli(argv.split(' '))).toThrow(message);

@@ -1,6 +1,6 @@
 // lint's command line, settings and the pure parts of its grading: one case per line.
 import { describe, expect, it } from 'vitest';
-import { parseCli } from '../../src/cli.js';
+import { parseCli } from '../../src/cli/parse.js';
 import { loadConfig } from '../../src/config/load.js';
 import { parseSize } from '../../src/config/size.js';
 import { bytesText, rewrites } from '../../src/lint/grade.js';

@@ -2,7 +2,7 @@
 // `"type":"Object","stack":""` noise.
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { serializeError } from '../../src/logger.js';
+import { serializeError } from '../../src/output/logger.js';
 
 const pgError = Object.assign(new Error('duplicate key value violates unique constraint "t_pkey"'), { severity: 'ERROR', code: '23505', detail: 'Key (id)=(1) already exists.', hint: undefined, where: 'SQL statement "INSERT INTO t VALUES (1)"' });
 

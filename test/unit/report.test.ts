@@ -3,7 +3,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPlan } from '../../src/plan.js';
-import { renderEvent, renderJson, renderPlan, renderStatus, planJson } from '../../src/report.js';
+import { renderEvent } from '../../src/output/events.js';
+import { planJson, renderJson } from '../../src/output/json.js';
+import { renderPlan, renderStatus } from '../../src/output/text.js';
 import { checksumOf } from '../../src/source/text.js';
 import type { HistoryRow, MigrationFile } from '../../src/types.js';
 

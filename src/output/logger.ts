@@ -3,10 +3,12 @@
 // byte written is redacted (redact.ts): fields by name first, then URLs and connection strings by
 // their structure, then free text of the configured secrets, without ever breaking a JSON document.
 import pino, { type Logger } from 'pino';
-import type { Config, LogFormat, LogLevel } from './config/types.js';
-import { describeTarget } from './session/target.js';
-import { makeRedactor } from './redact.js';
-import { COLOR, PLAIN, renderEvent, type LogEvent, type Style } from './report.js';
+import type { Config, LogFormat, LogLevel } from '../config/types.js';
+import { makeRedactor } from '../redact.js';
+import { describeTarget } from '../session/target.js';
+import { renderEvent, type LogEvent } from './events.js';
+import type { LogTarget } from './log-target.js';
+import { COLOR, PLAIN, type Style } from './style.js';
 
 export type { Logger };
 
@@ -26,8 +28,6 @@ export interface Output {
   log: Logger;
   /** Human report text, or the --json document, on stdout. */
   print(text: string): void;
-  /** Whether print() was called (so --json never prints a second document). */
-  printed(): boolean;
   /** Scrubs secrets from text headed elsewhere (the termination message). */
   scrub(text: string): string;
   /** Secrets learnt while running (a fleet's target query returns connection strings): scrubbed from then on. */
@@ -70,25 +70,10 @@ export function createOutput(config: OutputConfig, options: OutputOptions): Outp
         },
       }
     : { write: (line: string) => void (options.json ? stderr() : stdout).write(redactor.json(line)) };
-  const log = pino(
-    {
-      level: config.logLevel satisfies LogLevel,
-      base: { app: 'pgshift', version: options.version },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: serializeError },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    },
-    stream,
-  );
-  let printed = false;
+  const log = pino(pinoOptions(config.logLevel, { app: 'pgshift', version: options.version }), stream);
   return {
     log,
-    print: (text) => {
-      printed = true;
-      stdout.write(options.json ? redactor.json(text, 2) : redactor.text(text));
-    },
-    printed: () => printed,
+    print: (text) => void stdout.write(options.json ? redactor.json(text, 2) : redactor.text(text)),
     scrub: (text) => redactor.text(text),
     addSecrets: (more) => {
       secrets = [...new Set([...secrets, ...more])];
@@ -98,6 +83,35 @@ export function createOutput(config: OutputConfig, options: OutputOptions): Outp
     textMode,
     style: printStyle,
   };
+}
+
+function pinoOptions(level: LogLevel, base: Record<string, string>): pino.LoggerOptions<never, boolean> {
+  return {
+    level,
+    base,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    serializers: { err: serializeError },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+}
+
+/**
+ * The library's logger: the CLI's events, fields and redaction, each handed to `target` as
+ * (fields, message) at its level; silent without a target. Writes nothing itself.
+ */
+export function createForwardingLogger(config: OutputConfig, target: LogTarget | undefined): Logger {
+  // A stream of its own even when silent: pino's default one opens stdout.
+  if (!target) return pino({ level: 'silent' }, { write: () => undefined });
+  const redactor = makeRedactor(config.secrets, publicNames(config));
+  const stream = {
+    write(line: string) {
+      const { level, msg, time: _time, ...fields } = JSON.parse(redactor.json(line)) as { level: string; msg?: string; time?: string };
+      const method = level === 'fatal' ? 'error' : level === 'trace' ? 'debug' : (level as keyof LogTarget);
+      (target[method] ?? target.info).call(target, fields, msg);
+    },
+  };
+  return pino(pinoOptions(config.logLevel, { app: 'pgshift' }), stream);
 }
 
 export function resolveFormat(format: LogFormat, isTTY: boolean): 'text' | 'json' {
