@@ -19,6 +19,9 @@ const DIALECTS: Dialect[] = [
   { up: /^--\s*migrate:up\b/, down: /^--\s*migrate:down\b/, noTransaction: /^--\s*migrate:up\b.*\btransaction:false\b/ },
   // node-pg-migrate's SQL migrations: `-- Up Migration`, `-- Down Migration`.
   { up: /^--\s*up migration\s*$/i, down: /^--\s*down migration\s*$/i, noTransaction: /(?!)/ },
+  // graphile-migrate's committed files: a header (`--! Previous: …`, `--! Hash: …`), then the
+  // body, whose first line may be `--! no-transaction`; there is no down part.
+  { up: /^--! Previous:/, down: /(?!)/, noTransaction: /^--!\s*no-transaction\b/ },
 ];
 
 const NO_TRANSACTION = '-- pgshift:no-transaction';

@@ -14,8 +14,11 @@ import { readDiesel } from './tools/diesel.js';
 import { readFlyway } from './tools/flyway.js';
 import { readGolangMigrate } from './tools/golang-migrate.js';
 import { readGoose } from './tools/goose.js';
+import { readGraphileMigrate } from './tools/graphile-migrate.js';
 import { readNodePgMigrate } from './tools/node-pg-migrate.js';
+import { readPostgrator } from './tools/postgrator.js';
 import { readPrisma } from './tools/prisma.js';
+import { readSqitch } from './tools/sqitch.js';
 
 /** A file the other tool applied. */
 export interface Imported {
@@ -41,6 +44,9 @@ const READERS: Partial<Record<Tool, ToolReader>> = {
   prisma: readPrisma,
   diesel: readDiesel,
   'node-pg-migrate': readNodePgMigrate,
+  sqitch: readSqitch,
+  postgrator: readPostgrator,
+  'graphile-migrate': readGraphileMigrate,
 };
 
 export const IMPORTABLE = Object.keys(READERS) as Tool[];

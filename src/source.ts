@@ -6,6 +6,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, st
 import { join, sep } from 'node:path';
 import { ConfigError, SourceError } from './errors.js';
 import { hasDownPart, upPart } from './annotations.js';
+import { sqitchMigrations } from './tools/sqitch-plan.js';
 import { analyzeChunks, analyzeSql, countCharacters, PART_CHARS, splitPart, sqlParts, startingStrings, type FileAnalysis, type SqlAnalysis } from './statements.js';
 import type { MigrationFile, SqlPart } from './types.js';
 
@@ -16,10 +17,16 @@ import type { MigrationFile, SqlPart } from './types.js';
 const NAME = /^(\d(?:[\d-]*\d)?)_(.+)\.sql$/;
 /** Flyway's versioned files: `V1__name.sql`, `V1.2__name.sql`, `V1_2__name.sql` (version 1.2). */
 const FLYWAY = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
+/**
+ * postgrator's `001.do.name.sql` (version 1) and graphile-migrate's committed `000001.sql` and
+ * `000002-message.sql` (version 000001): the version is the digits before the first dot or dash.
+ */
+const DOTTED = /^(\d+)(?:\.do(?:\..*)?|-[-\w]*)?\.sql$/;
+const POSTGRATOR = /^\d+\.do(?:\..*)?\.sql$/;
 /** Flyway's repeatable files (`R__name.sql`): run again whenever they change, which pgshift does not do. */
 const REPEATABLE = /^R__.+\.sql$/;
-/** golang-migrate's rollback files, and Flyway's undo files (`U1__name.sql`): pgshift applies forward only. */
-const DOWN = /\.down\.sql$|^U\d+(?:[._]\d+)*__.+\.sql$/;
+/** golang-migrate's rollback files, Flyway's undo files (`U1__name.sql`), postgrator's `001.undo.name.sql`: pgshift applies forward only. */
+const DOWN = /\.down\.sql$|^U\d+(?:[._]\d+)*__.+\.sql$|^\d+\.undo\./;
 /**
  * The version of a name as the history table stores it: `0003_x.sql`, Flyway's `V1_2__x.sql` (1.2),
  * or for a folder per migration `<version>_<name>/up.sql`; undefined for a name that carries none.
@@ -27,8 +34,12 @@ const DOWN = /\.down\.sql$|^U\d+(?:[._]\d+)*__.+\.sql$/;
 export function versionOf(stored: string): string | undefined {
   const slash = stored.indexOf('/');
   const versioned = slash < 0 ? stored : `${stored.slice(0, slash)}.sql`;
+  return versionIn(versioned);
+}
+
+function versionIn(versioned: string): string | undefined {
   const flyway = FLYWAY.exec(versioned);
-  return flyway ? flyway[1]!.replace(/_/g, '.') : NAME.exec(versioned)?.[1];
+  return flyway ? flyway[1]!.replace(/_/g, '.') : (NAME.exec(versioned) ?? DOTTED.exec(versioned))?.[1];
 }
 /** A folder per migration, as Prisma (`<version>_<name>/migration.sql`) and diesel (`…/up.sql`) lay them out. */
 const MIGRATION_DIR = /^\d(?:[\d-]*\d)?_[^/\\]+$/;
@@ -128,7 +139,7 @@ const TURN_FILES = 64;
 
 function finishLoad(dir: string, files: MigrationFile[], problems: string[], warnings: string[], ignored: string[]): LoadResult {
   files.sort((a, b) => byName(a.name, b.name));
-  problems.push(...duplicateVersions(files), ...flywayOrder(files));
+  problems.push(...duplicateVersions(files), ...versionOrder(files, FLYWAY, FLYWAY_ORDER), ...versionOrder(files, POSTGRATOR, POSTGRATOR_ORDER));
   if (problems.length > 0) throw cannotApply(dir, problems);
   return { files, warnings, ignored };
 }
@@ -157,6 +168,8 @@ function listCandidates(dir: string, problems: string[], warnings: string[], ign
   for (const entry of readDir(dir)) {
     const path = base + entry.name;
     const kind = kindOf(entry, path);
+    // A sqitch project: its plan says what is applied, in which order (tools/sqitch-plan.ts).
+    if (entry.name === 'sqitch.plan' && kind === 'file') return sqitchMigrations(dir, problems);
     if (kind === 'broken') problems.push(`${entry.name}: cannot be read (a dangling symlink?)`);
     else if (entry.name.endsWith('.sql') && DOWN.test(entry.name)) ignored.push(entry.name);
     else if (REPEATABLE.test(entry.name)) problems.push(`${entry.name}: a Flyway repeatable migration (R__), which pgshift does not support yet: apply its current content in a new versioned file if it changed, then remove it from MIGRATIONS_DIR`);
@@ -230,10 +243,9 @@ function lookalikesIn(path: string): string[] {
 /** Reads a candidate; `lexNow` reports the lexer's findings now (else checkContent does, or the first use). */
 function readMigration(candidate: Candidate, problems: string[], warnings: string[], lexNow: boolean): MigrationFile | undefined {
   const { name, path } = candidate;
-  const flyway = FLYWAY.exec(candidate.versioned);
-  const match = flyway ? [flyway[0], flyway[1]!.replace(/_/g, '.')] : NAME.exec(candidate.versioned);
-  if (!match) {
-    problems.push(`${name}: a migration's name starts with its version: YYYYMMDDHHMMSS_description.sql, YYYYMMDD_description.sql or NNNN_description.sql (or Flyway's V1__description.sql)`);
+  const version = versionIn(candidate.versioned);
+  if (version === undefined) {
+    problems.push(`${name}: a migration's name starts with its version: YYYYMMDDHHMMSS_description.sql, YYYYMMDD_description.sql or NNNN_description.sql (or Flyway's V1__description.sql, postgrator's 001.do.description.sql, graphile-migrate's 000001.sql)`);
     return undefined;
   }
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
@@ -242,7 +254,7 @@ function readMigration(candidate: Candidate, problems: string[], warnings: strin
   }
   let file: InMemoryFile | LargeFile | undefined;
   try {
-    file = openMigration(name, match[1]!, path, problems, lexNow);
+    file = openMigration(name, version, path, problems, lexNow);
   } catch (err) {
     problems.push(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
     return undefined;
@@ -630,19 +642,23 @@ function firstInvalidUtf8(bytes: Buffer): number {
 }
 
 /**
- * pgshift applies files in name order; Flyway in version order (`V2__` before `V10__`). Where the two
- * differ the folder is refused rather than applied in an order its author did not mean.
+ * pgshift applies files in name order; Flyway and postgrator in version order (`V2__` before
+ * `V10__`, `2.do.` before `10.do.`). Where the two differ the folder is refused rather than applied
+ * in an order its author did not mean.
  */
-function flywayOrder(files: MigrationFile[]): string[] {
-  const flyway = files.filter((f) => FLYWAY.test(f.name));
-  for (let i = 1; i < flyway.length; i++) {
-    const [a, b] = [flyway[i - 1]!, flyway[i]!];
-    if (compareVersions(a.version, b.version) > 0) {
-      return [`${a.name} sorts before ${b.name} by name but after it by Flyway's version, and pgshift applies files in name order: rename the files so their names sort in version order without changing their versions (V1__ → V1_0__ next to V1_1__; V2__ → V002__ next to V010__: Flyway reads V1_0 as 1 and V002 as 2, so its history still matches)`];
-    }
+function versionOrder(files: MigrationFile[], pattern: RegExp, advice: (a: string, b: string) => string): string[] {
+  const theirs = files.filter((f) => pattern.test(f.name));
+  for (let i = 1; i < theirs.length; i++) {
+    const [a, b] = [theirs[i - 1]!, theirs[i]!];
+    if (compareVersions(a.version, b.version) > 0) return [advice(a.name, b.name)];
   }
   return [];
 }
+
+const FLYWAY_ORDER = (a: string, b: string) =>
+  `${a} sorts before ${b} by name but after it by Flyway's version, and pgshift applies files in name order: rename the files so their names sort in version order without changing their versions (V1__ → V1_0__ next to V1_1__; V2__ → V002__ next to V010__: Flyway reads V1_0 as 1 and V002 as 2, so its history still matches)`;
+const POSTGRATOR_ORDER = (a: string, b: string) =>
+  `${a} sorts before ${b} by name but after it by postgrator's version, and pgshift applies files in name order: pad the versions with zeros so names sort in version order (2.do.x.sql → 002.do.x.sql next to 010.do.y.sql: postgrator reads 002 as 2, so its history still matches)`;
 
 /** Flyway's version order: dot-separated numbers, compared as numbers (`1.10` after `1.9`; `1.0` equals `1`). */
 export function compareVersions(a: string, b: string): number {
