@@ -176,6 +176,9 @@ export function sqitchMigrations(dir: string, problems: string[]): Array<{ name:
     problems.push(`sqitch.plan: ${plan.changes.length} changes; pgshift names a sqitch change by its position in ${POSITION_DIGITS} digits`);
     return [];
   }
+  const missing = plan.changes.filter((c) => !isFile(join(dir, c.deployScript)));
+  for (const c of missing) problems.push(`sqitch.plan plans ${c.name} (change ${c.position}), but ${c.deployScript} does not exist: restore it, or remove the change from sqitch.plan if it was never deployed`);
+  if (missing.length > 0) return [];
   return plan.changes.map((c) => {
     const name = sqitchFileName(c);
     return { name, path: join(dir, c.deployScript), versioned: `${name.slice(0, name.lastIndexOf('/'))}.sql` };
