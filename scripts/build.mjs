@@ -105,11 +105,11 @@ const builtinsByRequire = {
   },
 };
 
-/** node:module → the value names src/*.ts imports from it (`import { a, b as c, type T } from 'node:module'`). */
+/** node:module → the value names every .ts file under src/ imports from it (`import { a, b as c, type T } from 'node:module'`). */
 async function namedBuiltinImports() {
   const found = new Map();
   const dir = new URL('../src/', import.meta.url);
-  for (const file of await readdir(dir)) {
+  for (const file of await readdir(dir, { recursive: true })) {
     if (!file.endsWith('.ts')) continue;
     const source = await readFile(new URL(file, dir), 'utf8');
     // A namespace import would see only the names found here (esbuild merely warns about the rest).

@@ -4,8 +4,10 @@
 // statement by statement between a start marker and the final row.
 import type pg from 'pg';
 import { sleep, throwIfAborted } from './abort.js';
-import type { ConnectionSettings } from './config.js';
-import { cancelRunningQuery, connectionLost, type Session } from './connect.js';
+import type { ConnectionSettings } from './config/types.js';
+import { cancelRunningQuery } from './session/cancel.js';
+import { connectionLost } from './session/failure.js';
+import type { Session } from './session/session.js';
 import { InterruptedError, MigrationFailedError, MigratorError, PlanRejectedError, SourceError } from './errors.js';
 import { appliedRowSql, isDuplicateRow, isRecordedApplied, markStarted, recordApplied, recordFailure, recordUnfinished, type HistoryTable } from './history.js';
 import { isLockLost, lockHeld, lockHeldCheckSql, type MigrationLock } from './lock.js';

@@ -3,8 +3,8 @@
 // byte written is redacted (redact.ts): fields by name first, then URLs and connection strings by
 // their structure, then free text of the configured secrets, without ever breaking a JSON document.
 import pino, { type Logger } from 'pino';
-import type { Config, LogFormat, LogLevel } from './config.js';
-import { describeTarget } from './connect.js';
+import type { Config, LogFormat, LogLevel } from './config/types.js';
+import { describeTarget } from './session/target.js';
 import { makeRedactor } from './redact.js';
 import { COLOR, PLAIN, renderEvent, type LogEvent, type Style } from './report.js';
 

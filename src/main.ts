@@ -3,9 +3,11 @@
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { helpText, parseCli, type CliArgs } from './cli.js';
 import { runCommand } from './commands.js';
-import { loadConfig, secretsFromEnv, type Config, type LogFormat } from './config.js';
+import { loadConfig } from './config/load.js';
+import { secretsFromEnv } from './config/secrets.js';
+import type { Config, LogFormat } from './config/types.js';
 import { EXIT, exitCodeOf, InterruptedError, MigrationFailedError, MigratorError, PlanRejectedError, UsageError, type ExitCode } from './errors.js';
-import { discover } from './docker.js';
+import { discover } from './config/docker.js';
 import { createOutput, type Output } from './logger.js';
 
 declare const PGSHIFT_VERSION: string;

@@ -2,11 +2,11 @@
 //
 // The bundle swaps this module in for pg/lib/crypto/utils.js (scripts/build.mjs, pgCryptoOnNode):
 // pg's own copy reads `crypto.webcrypto` when it loads, and WebCrypto's first uses (importKey with
-// its algorithm normalisation, deriveBits) cost ~5 ms of every run on the main thread — about as
-// much as logging in takes. The functions keep pg's names and signatures (the build fails when pg's
-// list changes); results are Buffers where pg's are ArrayBuffers, and pg only ever wraps them in
-// Buffer.from(). PBKDF2 runs on libuv's thread pool, as WebCrypto's does, so a server configured
-// with many SCRAM iterations does not stall the event loop.
+// its algorithm normalisation, deriveBits) cost main-thread time on every run, about as much as the
+// login itself (docs/PERFORMANCE.md, "What changed" 11). The functions keep pg's names and
+// signatures (the build fails when pg's list changes); results are Buffers where pg's are
+// ArrayBuffers, and pg only ever wraps them in Buffer.from(). PBKDF2 runs on libuv's thread pool,
+// as WebCrypto's does, so a server configured with many SCRAM iterations does not stall the event loop.
 import { createHash, createHmac, pbkdf2, randomBytes as nodeRandomBytes, type BinaryLike } from 'node:crypto';
 
 type Bytes = ArrayBuffer | ArrayBufferView;

@@ -1,6 +1,7 @@
 // The history table's names as PostgreSQL reads identifiers, HISTORY, and settings misspelt (#12).
 import { describe, expect, it } from 'vitest';
-import { loadConfig, misspelt } from '../../src/config.js';
+import { loadConfig } from '../../src/config/load.js';
+import { misspelt } from '../../src/config/misspelt.js';
 import { ConfigError } from '../../src/errors.js';
 
 const load = (env: Record<string, string>) => loadConfig(env, { readFile: () => '', readPassFile: () => undefined });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseDuration, type Config } from '../../src/config.js';
+import { parseDuration } from '../../src/config/duration.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
 import { ConfigError } from '../../src/errors.js';
 
 const files: Record<string, string> = { '/run/secrets/url': 'postgres://app:fromfile@db:5432/app\n', '/run/secrets/pw': 's3cret-pw\n' };

@@ -1,8 +1,8 @@
 // One connection attempt's bound (#10 C12): connect_timeout (10 s unset), ending with DB_WAIT_TIMEOUT,
 // never under libpq's 2 s floor; DB_WAIT_TIMEOUT=0 is one whole attempt.
 import { describe, expect, it } from 'vitest';
-import { attemptTimeout } from '../../src/connect.js';
-import type { ConnectionSettings } from '../../src/config.js';
+import { attemptTimeout } from '../../src/session/attempt.js';
+import type { ConnectionSettings } from '../../src/config/types.js';
 
 const NOW = 1_000_000;
 const bound = (dbWaitTimeoutMs: number, leftMs: number, connectTimeoutMs?: number) =>

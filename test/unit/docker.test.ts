@@ -1,6 +1,6 @@
 // --docker: choosing the container and its connection settings from `docker inspect` output.
 import { describe, expect, it } from 'vitest';
-import { connectionEnv, parseInspect, pickContainer } from '../../src/docker.js';
+import { connectionEnv, parseInspect, pickContainer } from '../../src/config/docker.js';
 
 const inspect = (name: string, image: string, env: string[], ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {}, networks: Record<string, { IPAddress: string }> = {}, mode = 'bridge') => ({
   Id: `${name}0123456789abcdef`,

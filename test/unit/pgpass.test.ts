@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lookupPassword, passFilePath, readPassFile } from '../../src/pgpass.js';
+import { lookupPassword, passFilePath, readPassFile } from '../../src/config/pgpass.js';
 
 const target = { host: 'db.internal', port: 5432, database: 'app', user: 'migrator' };
 

@@ -1,7 +1,7 @@
 // `pgshift --docker [NAME]`: for laptops, find a running PostgreSQL container and connect with the
 // settings it was started with (its POSTGRES_* environment and a reachable port), through the docker
 // CLI. Only when asked, never implicitly.
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 
 export interface DockerContainer {
   id: string;
@@ -85,7 +85,7 @@ export function connectionEnv(c: DockerContainer): Record<string, string> {
 }
 
 async function docker(args: string[]): Promise<string> {
-  // Loaded here, not at start-up: child_process brings dgram and more, ~2 ms of every run's start.
+  // Loaded here, not at start-up: child_process brings dgram and more, which every other run would pay for.
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     execFile('docker', args, { timeout: 15_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {

@@ -1,0 +1,73 @@
+// Configuration from the environment. `env` is a parameter: main.ts passes process.env, tests pass
+// plain objects. Errors name variables and what is wrong with them, never their values.
+import { cleanEnv, EnvError } from 'envalid';
+import { readFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { ConfigError } from '../errors.js';
+import { resolveConnection } from './connection.js';
+import type { Env } from './fields.js';
+import { misspelt } from './misspelt.js';
+import { readPassFile, type PassFileRead } from './pgpass.js';
+import { secretsOf } from './secrets.js';
+import { SPEC } from './spec.js';
+import type { Config } from './types.js';
+
+export interface LoadOptions {
+  /** Reads `*_FILE` secrets. @default fs.readFileSync(path, 'utf8') */
+  readFile?: (path: string) => string;
+  /** Reads libpq's password file when no password is set. @default readPassFile (pgpass.ts) */
+  readPassFile?: (path: string) => PassFileRead;
+}
+
+/** Validates everything and returns a frozen Config, or throws ConfigError listing every problem. */
+export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
+  const env = withoutEmpty(rawEnv);
+  const problems: string[] = [];
+  const cleaned = cleanEnv(env, SPEC, {
+    reporter: ({ errors }) => {
+      for (const [name, err] of Object.entries(errors)) problems.push(`${name}: ${describeEnvError(err)}`);
+    },
+  });
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const connection = resolveConnection(env, readFile, problems, options.readPassFile ?? readPassFile);
+  if (problems.length > 0 || !connection) throw new ConfigError(problems);
+  const named = env.MIGRATIONS_SCHEMA !== undefined || env.MIGRATIONS_TABLE !== undefined;
+  return Object.freeze({
+    connection,
+    migrationsDir: cleaned.MIGRATIONS_DIR,
+    schema: cleaned.MIGRATIONS_SCHEMA,
+    table: cleaned.MIGRATIONS_TABLE,
+    history: cleaned.HISTORY === 'new' ? 'new' : named ? 'set' : 'found',
+    dbWaitTimeoutMs: cleaned.DB_WAIT_TIMEOUT,
+    lockTimeoutMs: cleaned.LOCK_TIMEOUT,
+    awaitTimeoutMs: cleaned.AWAIT_TIMEOUT,
+    migrationLockTimeoutMs: cleaned.MIGRATION_LOCK_TIMEOUT,
+    migrationLockRetries: cleaned.MIGRATION_LOCK_RETRIES,
+    logLevel: cleaned.LOG_LEVEL,
+    logFormat: cleaned.LOG_FORMAT,
+    color: colorFrom(env),
+    terminationLog: rawEnv.TERMINATION_LOG,
+    hostname: env.HOSTNAME ?? osHostname(),
+    secrets: secretsOf(connection, env),
+    warnings: misspelt(env),
+  });
+}
+
+/** envalid's own messages quote the input; ours never do. */
+function describeEnvError(err: Error | undefined): string {
+  if (err instanceof EnvError) return err.message;
+  return 'is invalid';
+}
+
+/** Orchestrators often set a variable to '' to mean "unset"; treat it so (TERMINATION_LOG aside). */
+function withoutEmpty(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+function colorFrom(env: Env): boolean | undefined {
+  if (env.NO_COLOR !== undefined) return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR.toLowerCase() !== 'false';
+  return undefined;
+}
