@@ -165,11 +165,12 @@ function listCandidates(dir: string, problems: string[], warnings: string[], ign
   const candidates: Candidate[] = [];
   // join(dir, name) for every entry normalizes the same folder again each time (~1.5 ms per 1000 files).
   const base = join(dir, sep);
+  let sqitch = false;
   for (const entry of readDir(dir)) {
     const path = base + entry.name;
     const kind = kindOf(entry, path);
     // A sqitch project: its plan says what is applied, in which order (tools/sqitch-plan.ts).
-    if (entry.name === 'sqitch.plan' && kind === 'file') return sqitchMigrations(dir, problems);
+    if (entry.name === 'sqitch.plan' && kind === 'file') sqitch = true;
     if (kind === 'broken') problems.push(`${entry.name}: cannot be read (a dangling symlink?)`);
     else if (entry.name.endsWith('.sql') && DOWN.test(entry.name)) ignored.push(entry.name);
     else if (REPEATABLE.test(entry.name)) problems.push(`${entry.name}: a Flyway repeatable migration (R__), which pgshift does not support yet: apply its current content in a new versioned file if it changed, then remove it from MIGRATIONS_DIR`);
@@ -178,7 +179,9 @@ function listCandidates(dir: string, problems: string[], warnings: string[], ign
     else if (kind === 'dir' && MIGRATION_DIR.test(entry.name)) candidates.push(...fromMigrationDir(entry.name, path, warnings));
     else if (kind === 'file' && LOOKALIKE.test(entry.name)) warnings.push(notRead(entry.name, entry.name.trim().replace(/\.sql$/i, '.sql')));
   }
-  return candidates;
+  if (!sqitch) return candidates;
+  for (const c of candidates) problems.push(`${c.name}: beside sqitch.plan, where pgshift applies the plan's changes only: add it as a change (\`sqitch add\`), or move it out`);
+  return sqitchMigrations(dir, problems);
 }
 
 /**

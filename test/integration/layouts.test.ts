@@ -102,7 +102,7 @@ describe('other tools\' layouts', () => {
     expect(applied(again.stdout)).toEqual([]);
   });
 
-  it('sqitch: a plan sqitch would not read, or a change without its deploy script, stops the run before anything is applied', async () => {
+  it('sqitch: a plan sqitch would not read, a change without its deploy script, or a file beside the plan stops the run before anything is applied', async () => {
     const dir = await writeMigrations({ 'sqitch.plan': '%project=app\n\nzeta 2024-01-01T00:00:00Z M <m@example.com>\nalpha 2024-01-02T00:00:00Z M <m@example.com>\n', 'deploy/zeta.sql': 'CREATE TABLE log (n int);\n' });
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir });
     expect(r.code).not.toBe(0);
@@ -112,5 +112,9 @@ describe('other tools\' layouts', () => {
     const refused = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: bad });
     expect(refused.code).not.toBe(0);
     expect(refused.stdout + refused.stderr).toContain('sqitch.plan: line 2: invalid pragma; a blank line must come between pragmas and changes');
+    const beside = await writeMigrations({ 'sqitch.plan': '%project=app\n\nzeta 2024-01-01T00:00:00Z M <m@example.com>\n', 'deploy/zeta.sql': 'CREATE TABLE log (n int);\n', '20250101000000_more.sql': 'SELECT 1;\n' });
+    const mixed = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: beside });
+    expect(mixed.code).not.toBe(0);
+    expect(mixed.stdout + mixed.stderr).toContain('20250101000000_more.sql: beside sqitch.plan, where pgshift applies the plan\'s changes only');
   });
 });
