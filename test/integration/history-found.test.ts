@@ -177,6 +177,32 @@ describe("another tool's history", () => {
     expect(await values()).toEqual([1, 2, 3]);
   });
 
+  it("sqitch's registry in a schema the role may not use: the run says so next to the import command (exit 6), and the import names the grant (exit 3)", async () => {
+    // sqitch 1.3.1 lib/App/Sqitch/Engine/pg.sql, the columns detection reads.
+    await db.query('CREATE SCHEMA sqitch');
+    await db.query('CREATE TABLE sqitch.changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL, change TEXT NOT NULL, project TEXT NOT NULL, note TEXT NOT NULL DEFAULT \'\', committed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())');
+    const role = `app_${randomBytes(4).toString('hex')}`;
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    await withClient(adminUrl(), (c) => c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`));
+    try {
+      await db.query(`GRANT ALL ON SCHEMA public TO ${role}`);
+      const u = new URL(db.url);
+      u.username = role;
+      u.password = password;
+      const env = { DATABASE_URL: u.toString(), MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' };
+      const r = await run([], env);
+      expect(r.code, r.stdout).toBe(6);
+      expect(r.stdout + r.stderr).toContain('sqitch.changes: to carry its applied migrations over without running them, run: pgshift import --from sqitch (the role may not read it: GRANT USAGE ON SCHEMA sqitch and SELECT ON sqitch.changes to it first)');
+      const imported = await run(['import', '--from', 'sqitch'], env);
+      expect(imported.code, imported.stdout + imported.stderr).toBe(3);
+      expect(imported.stdout + imported.stderr).toContain('import: the role may not read sqitch.changes; GRANT USAGE ON SCHEMA sqitch and SELECT ON sqitch.changes to it');
+      expect(await tables()).toEqual(['sqitch.changes']);
+    } finally {
+      await db.query(`DROP OWNED BY ${role}`);
+      await withClient(adminUrl(), (c) => c.query(`DROP ROLE ${role}`));
+    }
+  });
+
   it("pgshift's own history in another schema under another name: exit 6 with both settings", async () => {
     await db.query('CREATE SCHEMA ops');
     await db.query(EARLIER.replace('kb.schema_migrations', 'ops.migration_log'));
