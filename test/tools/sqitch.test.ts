@@ -51,7 +51,8 @@ async function sqitch(dir: string, ...args: string[]): Promise<void> {
   await tool('sqitch', [args[0]!, target, ...args.slice(1)], { HOME: home, PGPASSWORD: decodeURIComponent(u.password), PGSSLMODE: 'disable', SQITCH_FULLNAME: 'Deployer', SQITCH_EMAIL: 'deploy@example.com' }, { cwd: dir, onPath: true });
 }
 
-describe.skipIf(!installed)('sqitch 1.3.1', () => {
+// Skipped only off CI (.ci/run installs sqitch): in CI a missing sqitch fails the tier.
+describe.skipIf(!installed && !process.env.CI)('sqitch 1.3.1', () => {
   it('deploys two changes; import records them by change id; pgshift deploys the rest of the plan, a reworked change included, deploy scripts only', async () => {
     const dir = await project(
       `log 2024-01-01T10:00:00Z ${PLANNER} # Creates the log table.\n` +
