@@ -3,7 +3,9 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep, throwIfAborted } from './abort.js';
-import { applyFiles, cancellable, invalidIndexes, leftoverAdvice } from './apply.js';
+import { applyFiles } from './apply/apply.js';
+import { invalidIndexes, leftoverAdvice } from './apply/indexes.js';
+import { cancellable } from './apply/send.js';
 import type { CliArgs } from './cli.js';
 import type { Config } from './config/types.js';
 import { connect } from './session/connect.js';
@@ -15,15 +17,16 @@ import { requireWritable } from './session/writable.js';
 import { ConfigError, ConnectError, EXIT, LockTimeoutError, MigrationFailedError, NotAppliedError, PlanRejectedError, SourceError } from './errors.js';
 import { chooseHistory, findHistories, toolName, type Tool } from './detect.js';
 import { findToolHistory, readerFor, rejectUnclean } from './import.js';
-import { acceptChecksum, deleteRow, historyColumns, historyTable, openHistory, readHistory, recordApplied, recordImported, renameRow, type EnsureOutcome, type HistoryTable } from './history.js';
-import { acquireLock, findHolder, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from './lock.js';
+import { historyColumns, historyTable, openHistory, readHistory, type EnsureOutcome, type HistoryTable } from './apply/history.js';
+import { acceptChecksum, deleteRow, recordApplied, recordImported, renameRow } from './apply/history-rows.js';
+import { acquireLock, findHolder, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from './apply/lock.js';
 import type { Logger, Output } from './logger.js';
 import { buildPlan } from './plan.js';
-import { applyInOneTransaction } from './single-transaction.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
-import { checkContent, followSessionStrings, loadMigrations, loadMigrationsDeferred, byName, type LoadResult } from './source.js';
+import { checkContent, followSessionStrings, loadMigrations, type LoadResult } from './source/load.js';
+import { byName } from './source/names.js';
 import type { ApplyResult, HistoryRow, MigrationFile, Plan, PlanEntry, Policy } from './types.js';
-import { checksumVariants } from './variants.js';
+import { checksumVariants } from './source/variants.js';
 
 export interface Context {
   config: Config;
@@ -66,8 +69,8 @@ export async function runCommand(ctx: Context): Promise<Outcome> {
 
 // --- shared steps ------------------------------------------------------------------------------
 
-function readFiles(ctx: Context): MigrationFile[] {
-  return logLoaded(ctx, loadMigrations(ctx.config.migrationsDir));
+async function readFiles(ctx: Context): Promise<MigrationFile[]> {
+  return logLoaded(ctx, await loadMigrations(ctx.config.migrationsDir, { lex: 'now' }));
 }
 
 /**
@@ -77,7 +80,7 @@ function readFiles(ctx: Context): MigrationFile[] {
  */
 async function withFilesAndSession<T>(ctx: Context, fn: (session: Session, files: MigrationFile[]) => Promise<T>): Promise<T> {
   const dir = ctx.config.migrationsDir;
-  const files = logLoaded(ctx, await loadMigrationsDeferred(dir));
+  const files = logLoaded(ctx, await loadMigrations(dir));
   try {
     return await withSession(ctx, (session) => {
       followSessionStrings(files, session.standardConformingStrings);
@@ -276,7 +279,7 @@ async function up(ctx: Context): Promise<Outcome> {
     }),
   );
   // Started once the connection attempt is under way: the server's fork and the login overlap with it.
-  const reading = (folder.files = loadMigrationsDeferred(ctx.config.migrationsDir).then((loaded) => {
+  const reading = (folder.files = loadMigrations(ctx.config.migrationsDir).then((loaded) => {
     const files = logLoaded(ctx, loaded);
     resolveTo(ctx, files);
     return files;
@@ -316,15 +319,15 @@ async function applyPlan(ctx: Context, session: Session, t: HistoryTable, plan: 
   if (plan.toApply.length) ctx.log.info({ event: 'run.start', pending: plan.toApply.length }, 'applying pending migrations');
   let results: ApplyResult[] = [];
   try {
-    const apply = ctx.args.singleTransaction ? applyInOneTransaction : applyFiles;
-    results = await apply(plan.toApply, {
+    results = await applyFiles(plan.toApply, {
       session,
       table: t,
       connection: ctx.config.connection,
       log: ctx.log,
       signal: ctx.signal,
       runner: applicationName(ctx.config.hostname),
-      lockTimeoutSet: ctx.config.migrationLockTimeoutMs !== undefined,
+      lockTimeoutMs: ctx.config.migrationLockTimeoutMs,
+      singleTransaction: ctx.args.singleTransaction,
       lockRetries: ctx.config.migrationLockRetries,
       lock,
     });
@@ -474,7 +477,7 @@ export function slugify(name: string): string {
 }
 
 async function baseline(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const to = resolveTo(ctx, files);
   const chosen = to === undefined ? files : files.filter((f) => byName(f.name, to) <= 0);
   const recorded = await withSession(ctx, (session) =>
@@ -501,7 +504,7 @@ interface Repair {
 }
 
 async function repair(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const only = ctx.args.file;
   const chosen = (rows: HistoryRow[]): Repair[] => {
     const plan = planOf(files, rows, { strict: false });
@@ -562,7 +565,7 @@ function refuseRepair(ctx: Context, only: string, files: MigrationFile[], rows: 
 async function importHistory(ctx: Context): Promise<Outcome> {
   const read = readerFor(ctx.args.from!);
   const tool = ctx.args.from as Tool;
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const { theirs, imported, pending } = await withSession(ctx, async (session) => {
     const found = await findToolHistory(session.client, tool);
     if (!found.readable) throw new ConfigError([`import: the role may not read ${found.schema}.${found.table}; GRANT USAGE ON SCHEMA ${found.schema} and SELECT ON ${found.schema}.${found.table} to it`]);
@@ -602,7 +605,7 @@ async function waitOnly(ctx: Context): Promise<Outcome> {
 const AWAIT_POLL_MS = 2000;
 
 async function awaitApplied(ctx: Context): Promise<Outcome> {
-  const files = readFiles(ctx);
+  const files = await readFiles(ctx);
   const deadline = Date.now() + ctx.config.awaitTimeoutMs;
   const plan = await withSession(ctx, async (session) => {
     let lastReport = 0;

@@ -9,12 +9,26 @@ import type { Config, LogFormat } from './config/types.js';
 import { EXIT, exitCodeOf, InterruptedError, MigrationFailedError, MigratorError, PlanRejectedError, UsageError, type ExitCode } from './errors.js';
 import { discover } from './config/docker.js';
 import { createOutput, type Output } from './logger.js';
+import { onFirstLargeFile } from './source/files.js';
 
 declare const PGSHIFT_VERSION: string;
 const VERSION = typeof PGSHIFT_VERSION === 'string' ? PGSHIFT_VERSION : '0.0.0-dev';
 /** Kubernetes sends SIGKILL 30 s after SIGTERM by default; finish well before. */
 const FORCE_EXIT_AFTER_SIGNAL_MS = 20_000;
 const K8S_TERMINATION_LOG = '/dev/termination-log';
+
+/**
+ * V8 doubles its young generation while a program keeps allocating, and the pages stay resident:
+ * applying a large file part by part would hold several times the memory it needs (pgshift runs in
+ * memory-limited pods). Set only once a large file is met: on every run the extra scavenges would
+ * slow the start, and loading node:v8 at start-up costs too. Through getBuiltinModule (Node ≥ 20.16);
+ * older Node 20 releases, whose young generation stays small anyway, skip it.
+ * Measurements: docs/PERFORMANCE.md, "Large files".
+ */
+onFirstLargeFile(() => {
+  const v8 = process.getBuiltinModule?.('node:v8') as typeof import('node:v8') | undefined;
+  v8?.setFlagsFromString('--semi-space-growth-factor=1');
+});
 
 async function main(): Promise<ExitCode> {
   const terminal = { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true };

@@ -1,6 +1,6 @@
 // How a PostgreSQL error in a migration is shown to a person: file:line:column, SQLSTATE, message,
 // detail, hint, and the offending line with a caret.
-import { lineColumnAt } from './statements.js';
+import { lineColumnAt, offsetOfPosition } from './sql/positions.js';
 
 /** The fields of a pg DatabaseError we use (also present on plain Errors from the driver, as undefined). */
 export interface PgErrorLike {
@@ -84,30 +84,9 @@ function errorPosition(err: PgErrorLike, source: string, sentStart: number, posi
   if (!err.position) return undefined;
   const codePoint = Number(err.position) - 1;
   if (!Number.isInteger(codePoint) || codePoint < 0) return undefined;
-  const offset = codePointToIndex(source, sentStart, codePoint, positionsInBytes);
+  const offset = offsetOfPosition(source, sentStart, codePoint, positionsInBytes);
   if (offset < 0 || offset > source.length) return undefined;
   return lineColumnAt(source, offset);
-}
-
-/** Walks `codePoints` characters (or UTF-8 bytes) of the sent text, which equals `source` from `start` on. */
-function codePointToIndex(source: string, start: number, codePoints: number, bytes: boolean): number {
-  let i = start;
-  let n = 0;
-  // A negative start is our own ASCII prefix: one code unit per character.
-  while (i < 0 && n < codePoints) {
-    i += 1;
-    n += 1;
-  }
-  while (n < codePoints && i < source.length) {
-    const c = source.codePointAt(i) ?? 0;
-    i += c > 0xffff ? 2 : 1;
-    n += bytes ? utf8Length(c) : 1;
-  }
-  return n === codePoints && i >= 0 ? i : -1;
-}
-
-function utf8Length(codePoint: number): number {
-  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
 }
 
 /** The line of `source` at `pos` (counted in `source`), numbered as in the file, with a caret. */

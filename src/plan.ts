@@ -1,6 +1,6 @@
 // Comparing files with history. Pure: data in, data out — no client, no logger, no clock.
-import { isUnfinished } from './history.js';
-import { byName, versionOf } from './source.js';
+import { isUnfinished } from './apply/history-rows.js';
+import { byName, versionOf } from './source/names.js';
 import type { HistoryRow, MigrationFile, Plan, PlanEntry, Policy } from './types.js';
 
 export function buildPlan(files: MigrationFile[], rows: HistoryRow[], policy: Policy): Plan {

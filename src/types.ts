@@ -23,6 +23,8 @@ export interface Statement {
   end: number;
   /** 1-based line of `start` in the file. */
   line: number;
+  /** The lexer's finding that PostgreSQL refuses it inside a transaction block: its name, e.g. `CREATE INDEX CONCURRENTLY`. */
+  refused?: string;
 }
 
 /**
@@ -147,7 +149,7 @@ export interface Plan {
   warnings: string[];
 }
 
-export type ApplyStatus = 'applied' | 'failed' | 'skipped';
+export type ApplyStatus = 'applied' | 'failed';
 
 export interface ApplyResult {
   name: string;

@@ -2,7 +2,7 @@
 // then libpq's PG* names, field by field; libpq's defaults last. The password file is read only when
 // no password is set.
 import { secondsOf } from './duration.js';
-import { choiceOf, defaultUser, portOf, POSTGRES_VARS, SESSION_ATTRS, SSL_MODES, type Env, type PartialConnection, type Problems } from './fields.js';
+import { CHANNEL_BINDINGS, choiceOf, defaultUser, portOf, POSTGRES_VARS, SESSION_ATTRS, SSL_MODES, type Env, type PartialConnection, type Problems } from './fields.js';
 import { lookupPassword, passFilePath, type PassFileRead } from './pgpass.js';
 import { secretVar } from './secrets.js';
 import type { ConnectionSettings } from './types.js';
@@ -26,6 +26,7 @@ export function resolveConnection(env: Env, readFile: ReadFile, problems: Proble
     if (base.password !== undefined) passwordFile = path;
   }
   const sslmode = base.sslmode ?? choiceOf(SSL_MODES, env.PGSSLMODE, 'PGSSLMODE', problems) ?? 'prefer';
+  const channelBinding = base.channelBinding ?? choiceOf(CHANNEL_BINDINGS, env.PGCHANNELBINDING, 'PGCHANNELBINDING', problems);
   const connectTimeoutMs = base.connectTimeoutMs ?? secondsOf(env.PGCONNECT_TIMEOUT, 'PGCONNECT_TIMEOUT', problems);
   const targetSessionAttrs = base.targetSessionAttrs ?? choiceOf(SESSION_ATTRS, env.PGTARGETSESSIONATTRS, 'PGTARGETSESSIONATTRS', problems) ?? 'any';
   return {
@@ -34,6 +35,7 @@ export function resolveConnection(env: Env, readFile: ReadFile, problems: Proble
     options: base.options ?? env.PGOPTIONS,
     applicationName: base.applicationName ?? env.PGAPPNAME,
     sslmode,
+    channelBinding,
     sslrootcert: base.sslrootcert ?? env.PGSSLROOTCERT,
     sslcert: base.sslcert ?? env.PGSSLCERT,
     sslkey: base.sslkey ?? env.PGSSLKEY,

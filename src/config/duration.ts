@@ -5,7 +5,7 @@ import { EnvError } from 'envalid';
  * The longest duration any setting takes: PostgreSQL's lock_timeout and statement_timeout are
  * int milliseconds, and Node's timers fire at once beyond it.
  */
-export const MAX_DURATION_MS = 2_147_483_647;
+const MAX_DURATION_MS = 2_147_483_647;
 
 export function parseDuration(input: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(input.trim());

@@ -1,14 +1,15 @@
 // Checks shared by the connection's sources (URL and variables): each adds a problem naming the
 // setting, never its value.
 import { userInfo } from 'node:os';
-import type { ConnectionSettings, SslMode, TargetSessionAttrs } from './types.js';
+import type { ChannelBinding, ConnectionSettings, SslMode, TargetSessionAttrs } from './types.js';
 
 export type Problems = string[];
 export type Env = Record<string, string | undefined>;
 
 /** What a source of connection settings yields before the password file and libpq's PG* fallbacks. */
-export type PartialConnection = Omit<ConnectionSettings, 'sslmode' | 'connectTimeoutMs' | 'passwordFile' | 'warnings' | 'targetSessionAttrs' | 'options' | 'applicationName'> & {
+export type PartialConnection = Omit<ConnectionSettings, 'sslmode' | 'channelBinding' | 'connectTimeoutMs' | 'passwordFile' | 'warnings' | 'targetSessionAttrs' | 'options' | 'applicationName'> & {
   sslmode?: SslMode;
+  channelBinding?: ChannelBinding;
   connectTimeoutMs?: number;
   targetSessionAttrs?: TargetSessionAttrs;
   options?: string;
@@ -16,6 +17,7 @@ export type PartialConnection = Omit<ConnectionSettings, 'sslmode' | 'connectTim
 };
 
 export const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+export const CHANNEL_BINDINGS: readonly ChannelBinding[] = ['disable', 'prefer', 'require'];
 export const SESSION_ATTRS: readonly TargetSessionAttrs[] = ['any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby'];
 /** The official image's names: any of them set makes POSTGRES_* the source (and loses to DATABASE_URL). */
 export const POSTGRES_VARS = ['POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB'];

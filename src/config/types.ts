@@ -1,6 +1,7 @@
 // The settings a run works with, once read from the environment (load.ts) and resolved (connection.ts).
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+export type ChannelBinding = 'disable' | 'prefer' | 'require';
 export type LogFormat = 'text' | 'json' | 'auto';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type TargetSessionAttrs = 'any' | 'read-write' | 'read-only' | 'primary' | 'standby' | 'prefer-standby';
@@ -19,6 +20,11 @@ export interface ConnectionSettings {
   sslrootcert: string | undefined;
   sslcert: string | undefined;
   sslkey: string | undefined;
+  /**
+   * libpq's channel_binding (SCRAM-SHA-256-PLUS over TLS). Unset, it is not used: unlike libpq's
+   * default (prefer), so that a login that works without it is not changed for anyone who did not ask.
+   */
+  channelBinding: ChannelBinding | undefined;
   /** libpq's connect_timeout for one attempt, when set. */
   connectTimeoutMs: number | undefined;
   /** libpq's target_session_attrs (one host: the server must be of this kind). @default 'any' */

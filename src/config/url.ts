@@ -1,14 +1,14 @@
 // DATABASE_URL as libpq reads a connection URI: the parameters pgshift honours, those it accepts
 // without effect, and a clear refusal of the rest.
 import { secondsOf } from './duration.js';
-import { choiceOf, defaultUser, portOf, POSTGRES_VARS, SESSION_ATTRS, SSL_MODES, type Env, type PartialConnection, type Problems } from './fields.js';
+import { CHANNEL_BINDINGS, choiceOf, defaultUser, portOf, POSTGRES_VARS, SESSION_ATTRS, SSL_MODES, type Env, type PartialConnection, type Problems } from './fields.js';
 
 /** URL parameters pgshift honours, as libpq does. */
-const URL_PARAMETERS = ['host', 'port', 'user', 'password', 'dbname', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'connect_timeout', 'options', 'target_session_attrs', 'application_name'];
+const URL_PARAMETERS = ['host', 'port', 'user', 'password', 'dbname', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'connect_timeout', 'options', 'target_session_attrs', 'application_name', 'channel_binding'];
 /**
  * libpq parameters that change nothing pgshift promises, accepted (with these values) so that
  * URLs written for other clients work: pgshift names its own session and sets its own keepalives,
- * and never asks for GSSAPI encryption or channel binding.
+ * and never asks for GSSAPI encryption.
  */
 const URL_PARAMETERS_WITHOUT_EFFECT: Record<string, readonly string[] | 'any'> = {
   fallback_application_name: 'any',
@@ -19,7 +19,6 @@ const URL_PARAMETERS_WITHOUT_EFFECT: Record<string, readonly string[] | 'any'> =
   tcp_user_timeout: 'any',
   client_encoding: ['utf8', 'utf-8'],
   gssencmode: ['disable', 'prefer'],
-  channel_binding: ['disable', 'prefer'],
   sslnegotiation: ['postgres'],
 };
 
@@ -69,6 +68,7 @@ export function fromUrl(raw: string, env: Env, problems: Problems): PartialConne
   const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || q.get('dbname') || env.PGDATABASE || user;
   const password = u.password ? decodeURIComponent(u.password) : (q.get('password') ?? env.PGPASSWORD);
   const sslmode = choiceOf(SSL_MODES, q.get('sslmode') ?? undefined, 'DATABASE_URL sslmode', problems);
+  const channelBinding = choiceOf(CHANNEL_BINDINGS, q.get('channel_binding') ?? undefined, 'DATABASE_URL channel_binding', problems);
   const connectTimeoutMs = secondsOf(q.get('connect_timeout') ?? undefined, 'DATABASE_URL connect_timeout', problems);
   const targetSessionAttrs = choiceOf(SESSION_ATTRS, q.get('target_session_attrs') ?? undefined, 'DATABASE_URL target_session_attrs', problems);
   checkUrlParameters(q, problems);
@@ -81,6 +81,7 @@ export function fromUrl(raw: string, env: Env, problems: Problems): PartialConne
     password,
     database,
     ...(sslmode ? { sslmode } : {}),
+    ...(channelBinding ? { channelBinding } : {}),
     ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
     ...(targetSessionAttrs ? { targetSessionAttrs } : {}),
     options: q.get('options') ?? undefined,

@@ -23,6 +23,8 @@ export function clientOpener(config: Config, ssl: pg.ClientConfig['ssl']): OpenC
       password: c.password ?? noPassword,
       database: c.database,
       ssl,
+      // SCRAM-SHA-256-PLUS whenever the server offers it over TLS; `require` is enforced by channel-binding.ts.
+      enableChannelBinding: c.channelBinding === 'prefer' || c.channelBinding === 'require',
       // Side checks get a name of their own so nobody mistakes them for the runner's session.
       application_name: purpose ? `pgshift-${purpose}@${config.hostname}`.slice(0, 63) : (c.applicationName ?? applicationName(config.hostname)),
       // Sent at login as libpq does: `-c name=value` settings for the session (RESET ALL returns to them).

@@ -26,6 +26,9 @@ export function isTransient(err: unknown): boolean {
 /** The code of the error for a server that asks for a password when none is set (client.ts). */
 export const NO_PASSWORD = 'PGSHIFT_NO_PASSWORD';
 
+/** The code of the error a login that would not be channel-bound is ended with (channel-binding.ts). */
+export const CHANNEL_BINDING_REFUSED = 'PGSHIFT_CHANNEL_BINDING_REFUSED';
+
 /** The code of the error the connection watchdog (watchdog.ts) destroys a dead session's socket with. */
 export const CONNECTION_DEAD = 'PGSHIFT_CONNECTION_DEAD';
 
@@ -39,7 +42,7 @@ const LOST_MESSAGES = [/connection terminated/i, /not queryable/i, /client was c
  * True when `err` means the session itself is gone (server shut down or crashed, socket reset or
  * timed out, driver closed): not the migration's fault, and healed by running again later.
  */
-export function isConnectionLost(err: unknown): boolean {
+function isConnectionLost(err: unknown): boolean {
   const e = err as { code?: unknown; severity?: unknown; message?: unknown };
   if (e === null || typeof e !== 'object') return false;
   if (e.severity === 'FATAL' || e.severity === 'PANIC') return true;
@@ -66,6 +69,7 @@ export function describeConnectError(err: unknown): string {
   const message = e.code ? `${e.code}: ${e.message ?? ''}` : (e.message ?? String(err));
   switch (e.code) {
     case NO_PASSWORD:
+    case CHANNEL_BINDING_REFUSED:
       return e.message ?? String(err);
     case '28P01':
       return `${message} (check the password: POSTGRES_PASSWORD / PGPASSWORD / the URL / ~/.pgpass)`;

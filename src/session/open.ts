@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import { boundAttempt } from './attempt.js';
+import { requireChannelBinding } from './channel-binding.js';
 import { clientOpener, socketOf, type OpenClient } from './client.js';
 import { requireSessionPooling } from './pooler.js';
 import type { Session } from './session.js';
@@ -42,9 +43,9 @@ export async function openSession(config: Config, log: Logger, attemptDeadline: 
 async function startSession(config: Config, log: Logger, open: OpenClient, timeoutMs: number, signal: AbortSignal): Promise<Session> {
   const client = open(0);
   const startWatchdog = prepareWatchdog(client);
-  let lost: Error | undefined;
+  if (config.connection.channelBinding === 'require') requireChannelBinding(client);
+  // A connection that breaks while idle: logged here; the next query fails with the reason.
   client.on('error', (err) => {
-    lost = err;
     log.warn({ event: 'db.connection.lost', err }, 'database connection lost');
   });
   client.on('notice', (n) => {
@@ -55,7 +56,7 @@ async function startSession(config: Config, log: Logger, open: OpenClient, timeo
   try {
     await client.connect();
     bound.loggedIn();
-    const setup = sessionSetupSql(config);
+    const setup = sessionSetupSql();
     const results = (await client.query(`${setup};\n${ABOUT_SQL}`)) as unknown as pg.QueryResult[];
     bound.done();
     const row = results[results.length - 1]?.rows[0] as About;
@@ -69,7 +70,6 @@ async function startSession(config: Config, log: Logger, open: OpenClient, timeo
       standardConformingStrings: row.strings !== 'off',
       resetSql: sessionResetSql(setup),
       readOnly,
-      lost: () => lost,
     };
     // Directly connected, the cancel key carries the backend's pid; a pooler hands out its own.
     if ((client as unknown as { processID: number | null }).processID !== row.pid) await requireSessionPooling(session, config, open, log);

@@ -27,8 +27,6 @@ export interface Session {
   resetSql: string;
   /** Why the server refuses writes on this session, when it does (read at login, no extra round trip). */
   readOnly: ReadOnlyReason | undefined;
-  /** Set when the connection broke while idle. */
-  lost(): Error | undefined;
 }
 
 /**

@@ -1,5 +1,4 @@
 // The SQL that starts every session, and the SQL that gives each file that same session.
-import type { Config } from '../config/types.js';
 
 /** Server-side TCP keepalives: a killed pod's half-open session (and its lock) ends within ~1 minute. */
 const SERVER_KEEPALIVES = { idle: 30, interval: 10, count: 3 } as const;
@@ -12,7 +11,7 @@ const SERVER_USER_TIMEOUT_MS = (SERVER_KEEPALIVES.idle + SERVER_KEEPALIVES.inter
 const CLIENT_CHECK_INTERVAL_MS = 10_000;
 
 /** The SETs every session starts with (values are validated numbers, never user text). */
-export function sessionSetupSql(config: Pick<Config, 'migrationLockTimeoutMs'>): string {
+export function sessionSetupSql(): string {
   const sets = [
     `SET tcp_keepalives_idle = ${SERVER_KEEPALIVES.idle}`,
     `SET tcp_keepalives_interval = ${SERVER_KEEPALIVES.interval}`,
@@ -24,7 +23,6 @@ export function sessionSetupSql(config: Pick<Config, 'migrationLockTimeoutMs'>):
     `SET idle_in_transaction_session_timeout = 0`,
     `SELECT set_config('client_connection_check_interval', '${CLIENT_CHECK_INTERVAL_MS}', false), set_config('idle_session_timeout', '0', false) WHERE current_setting('server_version_num')::int >= 140000`,
   ];
-  if (config.migrationLockTimeoutMs !== undefined) sets.push(`SET lock_timeout = ${Math.round(config.migrationLockTimeoutMs)}`);
   return sets.join(';\n');
 }
 

@@ -5,8 +5,8 @@
 // 32-bit number (flyway-core ChecksumCalculator; table: flyway-core
 // org/flywaydb/core/internal/database/postgresql/createMetaDataTable.sql).
 import { readFileSync } from 'node:fs';
-import { compareVersions } from '../source.js';
-import type { Imported, ToolReader } from '../import.js';
+import { compareVersions } from '../source/names.js';
+import type { Imported, ToolReader } from './reader.js';
 
 interface Row {
   version: string | null;

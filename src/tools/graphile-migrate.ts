@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import type { Imported, ToolReader } from '../import.js';
+import type { Imported, ToolReader } from './reader.js';
 
 export const readGraphileMigrate: ToolReader = async (client, t, files) => {
   const { rows } = await client.query<{ hash: string; filename: string; at: string }>(`SELECT hash, filename, date::text AS at FROM ${t.sql} ORDER BY filename`);

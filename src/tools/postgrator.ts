@@ -3,8 +3,8 @@
 // converted when its `newline` option is set (postgrator 8.0.0 lib/Client.js ensureTable,
 // persistActionSql; lib/utils.js fileChecksum). The version is the number before the first dot:
 // `001.do.name.sql` is 1 (postgrator.js getMigrations).
-import { checksumVariants } from '../variants.js';
-import { numericVersion, type Imported, type ToolReader } from '../import.js';
+import { checksumVariants } from '../source/variants.js';
+import { numericVersion, type Imported, type ToolReader } from './reader.js';
 
 export const readPostgrator: ToolReader = async (client, t, files) => {
   const { rows } = await client.query<{ version: string; md5: string | null; at: string | null }>(

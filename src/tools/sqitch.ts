@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { Imported, ToolReader } from '../import.js';
+import type { Imported, ToolReader } from './reader.js';
 import type { MigrationFile } from '../types.js';
 import { parseSqitchPlan, sqitchFileName, type SqitchPlan } from './sqitch-plan.js';
 

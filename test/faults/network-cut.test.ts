@@ -9,7 +9,7 @@ import { collect, jsonLines, runCli, spawnCli, writeMigrations, type CliResult }
 import { createDatabase, type TestDatabase } from '../helpers/db.js';
 import { iptablesUnavailable, startProxy } from '../helpers/proxy.js';
 import { startServer } from '../helpers/server.js';
-import { lockKey } from '../../src/lock.js';
+import { lockKey } from '../../src/apply/lock.js';
 import { prependHba } from '../helpers/tls.js';
 import { advisoryLockHolders, CONTROLLED_SLEEP, history, runnerBackend, setSleep, waitFor } from './lib.js';
 

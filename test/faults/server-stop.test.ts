@@ -83,7 +83,7 @@ describe('the server stops at other moments', () => {
     const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '3s' };
     expect((await runCli(['wait'], env)).code).toBe(0);
     // Another runner's lock, held by a plain session: the same key pgshift derives.
-    const { lockKey } = await import('../../src/lock.js');
+    const { lockKey } = await import('../../src/apply/lock.js');
     const holder = await db.connect();
     holder.on('error', () => {});
     await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('public', 'schema_migrations').toString()]);

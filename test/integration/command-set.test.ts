@@ -5,8 +5,8 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { lockKey } from '../../src/lock.js';
-import { loadMigrations } from '../../src/source.js';
+import { lockKey } from '../../src/apply/lock.js';
+import { loadMigrations } from '../../src/source/load.js';
 import { collect, jsonLines, runCli, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
 import { createDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -172,7 +172,7 @@ describe('create (#11.5)', () => {
     const names = await readdir(dir);
     expect(names).toHaveLength(7);
     expect(new Set(names.map((n) => n.slice(0, 14))).size).toBe(7);
-    expect(loadMigrations(dir).files).toHaveLength(7);
+    expect((await loadMigrations(dir, { lex: 'now' })).files).toHaveLength(7);
     expect((await runCli(['validate'], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir })).code).toBe(0);
   });
 

@@ -47,7 +47,7 @@ describe('create', () => {
     expect(text).toContain('-- pgshift:no-transaction');
     expect(await readdir(dir)).toEqual([doc.file]);
     // The template itself is a valid, empty migration.
-    const { files } = await import('../../src/source.js').then((m) => m.loadMigrations(dir));
+    const { files } = await import('../../src/source/load.js').then((m) => m.loadMigrations(dir, { lex: 'now' }));
     expect(files[0]?.statementCount).toBe(0);
   });
 

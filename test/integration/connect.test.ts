@@ -1,10 +1,11 @@
 // Waiting for the database: what heals is retried within DB_WAIT_TIMEOUT, what won't is not.
 import { createServer as createNetServer, type Socket } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, jsonLines, loggedSpanMs, runCli, spawnCli, waitForOutput, writeMigrations } from '../helpers/cli.js';
-import { createDatabase, withDatabase } from '../helpers/db.js';
+import { createDatabase, withDatabase, type TestDatabase } from '../helpers/db.js';
 import { startProxy } from '../helpers/proxy.js';
-import { freePort, startServer, SUPERUSER_PASSWORD } from '../helpers/server.js';
+import { freePort, startServer, SUPERUSER_PASSWORD, type TestServer } from '../helpers/server.js';
+import { makePki, prependHba } from '../helpers/tls.js';
 
 describe('waiting for the database', () => {
   it('succeeds when the server starts after the runner retried twice', async () => {
@@ -209,6 +210,51 @@ describe('every attempt is bounded (#10 C12)', () => {
     } finally {
       await db.drop();
     }
+  }, 120_000);
+});
+
+describe('channel_binding, as libpq honours it', () => {
+  let server: TestServer;
+  let db: TestDatabase;
+  beforeAll(async () => {
+    server = await startServer({ settings: makePki().serverSettings });
+    // `password` sends the password in clear text (over TLS here); `trust` asks for none.
+    await prependHba(server, ['hostssl all pw_user 127.0.0.1/32 password', 'hostssl all trust_user 127.0.0.1/32 trust']);
+    db = await createDatabase(server.url);
+    await db.query("CREATE ROLE pw_user LOGIN PASSWORD 'pw-user-secret'; CREATE ROLE trust_user LOGIN");
+  }, 120_000);
+  afterAll(async () => {
+    await db?.drop();
+    await server?.destroy();
+  });
+
+  const as = (user: string, params: string) => {
+    const u = new URL(db.url);
+    if (user !== 'postgres') [u.username, u.password] = [user, user === 'pw_user' ? 'pw-user-secret' : ''];
+    return `${u.toString()}?${params}`;
+  };
+
+  it('require over TLS with SCRAM: bound (SCRAM-SHA-256-PLUS), the run succeeds; prefer too', async () => {
+    const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
+    const r = await runCli([], { DATABASE_URL: as('postgres', 'sslmode=require&channel_binding=require'), MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '10s' });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await db.query('SELECT filename FROM schema_migrations')).toEqual([{ filename: '0001_a.sql' }]);
+    const again = await runCli(['status'], { DATABASE_URL: as('postgres', 'sslmode=require&channel_binding=prefer'), MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '10s' });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+  }, 120_000);
+
+  it.each([
+    ['without TLS', 'postgres', 'sslmode=disable', 'the connection does not use TLS'],
+    ['a password method without SCRAM', 'pw_user', 'sslmode=require', 'the server asks for a password without SCRAM'],
+    ['trust', 'trust_user', 'sslmode=require', 'the server logged us in without channel binding'],
+  ])('require refuses a login %s: exit 4 at once, no retry, nothing run', async (_, user, ssl, reason) => {
+    const dir = await writeMigrations({ '0001_b.sql': 'CREATE TABLE b (id int);' });
+    const r = await runCli([], { DATABASE_URL: as(user, `${ssl}&channel_binding=require`), MIGRATIONS_DIR: dir, DB_WAIT_TIMEOUT: '10s' });
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stdout).toContain(`channel_binding=require, but ${reason}`);
+    expect(jsonLines(r.stdout).filter((e) => e.event === 'db.wait')).toEqual([]);
+    expect(await db.query("SELECT to_regclass('b') AS b")).toEqual([{ b: null }]);
+    expect(r.stdout + r.stderr).not.toContain('pw-user-secret');
   }, 120_000);
 });
 

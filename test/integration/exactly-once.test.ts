@@ -22,14 +22,14 @@ const exists = async (name: string) => (await db.query<{ t: string | null }>(`SE
 
 describe('the lock cannot be bypassed, and a bypass cannot hide a double run (10.A2)', () => {
   it('is keyed on the history table, not on the configured database name', async () => {
-    const { lockKey, legacyLockKey } = await import('../../src/lock.js');
+    const { lockKey, legacyLockKey } = await import('../../src/apply/lock.js');
     expect(lockKey('public', 'schema_migrations')).not.toBe(legacyLockKey('app', 'public', 'schema_migrations'));
     // Any name for one database gives one key: PostgreSQL scopes advisory locks to the database itself.
     expect(lockKey('public', 'schema_migrations')).toBe(lockKey('public', 'schema_migrations'));
   });
 
   it('waits for a runner of an earlier version, which holds only the key that hashed the configured name', async () => {
-    const { legacyLockKey } = await import('../../src/lock.js');
+    const { legacyLockKey } = await import('../../src/apply/lock.js');
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
     const holder = await db.connect();
     await holder.query('SELECT pg_advisory_lock($1::bigint)', [legacyLockKey(db.name, 'public', 'schema_migrations').toString()]);
@@ -99,7 +99,8 @@ describe('the lock cannot be bypassed, and a bypass cannot hide a double run (10
 describe('SIGTERM or a cancel while COMMIT flushes (10.A1)', () => {
   it('a failure write never replaces a success row', async () => {
     await db.query(HISTORY_DDL);
-    const { recordFailure, historyTable } = await import('../../src/history.js');
+    const { historyTable } = await import('../../src/apply/history.js');
+    const { recordFailure } = await import('../../src/apply/history-rows.js');
     const client = await db.connect();
     try {
       await client.query(`INSERT INTO public.schema_migrations (filename, checksum, success) VALUES ('0001_a.sql', 'abc', true)`);

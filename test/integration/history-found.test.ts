@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { jsonLines, writeMigrations } from '../helpers/cli.js';
 import { adminUrl, withClient, type TestDatabase } from '../helpers/db.js';
 import { databasePerTest, runCliCheckingSecrets } from '../helpers/suite.js';
-import { lockKey } from '../../src/lock.js';
+import { lockKey } from '../../src/apply/lock.js';
 
 const { run } = runCliCheckingSecrets();
 const useDb = databasePerTest();

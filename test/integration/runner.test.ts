@@ -166,7 +166,7 @@ describe('concurrency', () => {
 
   it('waits for the lock, names its holder, and gives up with exit 5 after LOCK_TIMEOUT', async () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
-    const { lockKey } = await import('../../src/lock.js');
+    const { lockKey } = await import('../../src/apply/lock.js');
     const holder = await db.connect();
     await holder.query(`SET application_name = 'held-by-test'`);
     await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('public', 'schema_migrations').toString()]);
@@ -185,7 +185,7 @@ describe('concurrency', () => {
 
   it('uses a different lock for a different history table in the same database', async () => {
     const dir = await writeMigrations({ '0001_a.sql': 'CREATE TABLE a (id int);' });
-    const { lockKey } = await import('../../src/lock.js');
+    const { lockKey } = await import('../../src/apply/lock.js');
     const holder = await db.connect();
     await holder.query('SELECT pg_advisory_lock($1::bigint)', [lockKey('public', 'schema_migrations').toString()]);
     try {

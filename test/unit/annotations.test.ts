@@ -1,6 +1,6 @@
 // Another tool's two-way file: pgshift runs the up part only, lines kept in place (#12 item 3).
 import { describe, expect, it } from 'vitest';
-import { hasDownPart, upPart } from '../../src/annotations.js';
+import { hasDownPart, upPart } from '../../src/source/annotations.js';
 
 describe('upPart', () => {
   it.each([
@@ -27,31 +27,4 @@ describe('hasDownPart', () => {
     ['-- down migration notes', false],
     ["SELECT '-- +goose Down' ;", false],
   ])('%j → %s', (text, expected) => expect(hasDownPart(text)).toBe(expected));
-});
-
-describe('a file over 4 MiB with a down part', () => {
-  it('is refused (it is read in parts and cannot be cut), whatever the length of its lines', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { loadMigrations } = await import('../../src/source.js');
-    const dir = mkdtempSync(join(tmpdir(), 'pgshift-down-'));
-    const row = `(${'1'.repeat(60)})`;
-    // One very long line first (a data load on one line), the marker at the end.
-    writeFileSync(join(dir, '00001_seed.sql'), `-- +goose Up\nINSERT INTO t VALUES ${Array(80_000).fill(row).join(',')};\n-- +goose Down\nDELETE FROM t;\n`);
-    expect(() => loadMigrations(dir)).toThrow("00001_seed.sql: holds another tool's down part (goose, dbmate or node-pg-migrate markers) and is larger than 4 MiB");
-  });
-});
-
-describe("Flyway's checksum", () => {
-  it('is a CRC32 of the lines without their line breaks and BOM, as a signed 32-bit number', async () => {
-    const { crc32 } = await import('node:zlib');
-    const { flywayChecksum } = await import('../../src/tools/flyway.js');
-    const lines = 'CREATE TABLE log (n int);INSERT INTO log VALUES (1);';
-    const expected = crc32(lines) | 0;
-    for (const text of ['CREATE TABLE log (n int);\nINSERT INTO log VALUES (1);\n', '\uFEFFCREATE TABLE log (n int);\r\nINSERT INTO log VALUES (1);', 'CREATE TABLE log (n int);\r\rINSERT INTO log VALUES (1);\n\n']) {
-      expect(flywayChecksum(Buffer.from(text))).toBe(expected);
-    }
-    expect(flywayChecksum(Buffer.from('ü'.repeat(100)))).toBe(crc32('ü'.repeat(100)) | 0);
-  });
 });

@@ -98,8 +98,9 @@ describe('problems name the variable, never the value', () => {
     [{ AWAIT_TIMEOUT: '99999m' }, "AWAIT_TIMEOUT: must be at most 2147483647ms (about 596h), the most PostgreSQL's lock_timeout and Node's timers take"],
     [{ PGCONNECT_TIMEOUT: '9999999' }, 'PGCONNECT_TIMEOUT: must be at most 2147483 seconds'],
     // URL parameters pgshift would otherwise ignore (#11 item 7).
-    [{ DATABASE_URL: 'postgres://u@h/d?sslmod=require' }, 'DATABASE_URL: parameter sslmod is not supported; supported: host, port, user, password, dbname, sslmode, sslrootcert, sslcert, sslkey, connect_timeout, options, target_session_attrs, application_name (accepted without effect: fallback_application_name, keepalives, keepalives_idle, keepalives_interval, keepalives_count, tcp_user_timeout, client_encoding, gssencmode, channel_binding, sslnegotiation)'],
-    [{ DATABASE_URL: 'postgres://u@h/d?channel_binding=require' }, 'DATABASE_URL channel_binding: only disable or prefer is supported (pgshift cannot keep any other value); remove the parameter or change it'],
+    [{ DATABASE_URL: 'postgres://u@h/d?sslmod=require' }, 'DATABASE_URL: parameter sslmod is not supported; supported: host, port, user, password, dbname, sslmode, sslrootcert, sslcert, sslkey, connect_timeout, options, target_session_attrs, application_name, channel_binding (accepted without effect: fallback_application_name, keepalives, keepalives_idle, keepalives_interval, keepalives_count, tcp_user_timeout, client_encoding, gssencmode, sslnegotiation)'],
+    [{ DATABASE_URL: 'postgres://u@h/d?channel_binding=always' }, 'DATABASE_URL channel_binding: must be one of disable, prefer, require'],
+    [{ PGCHANNELBINDING: 'on' }, 'PGCHANNELBINDING: must be one of disable, prefer, require'],
     [{ DATABASE_URL: 'postgres://u@h/d?client_encoding=LATIN1' }, 'DATABASE_URL client_encoding: only utf8 or utf-8 is supported (pgshift cannot keep any other value); remove the parameter or change it'],
     [{ DATABASE_URL: 'postgres://u@h/d?target_session_attrs=master' }, 'DATABASE_URL target_session_attrs: must be one of any, read-write, read-only, primary, standby, prefer-standby'],
     [{ PGTARGETSESSIONATTRS: 'rw' }, 'PGTARGETSESSIONATTRS: must be one of any, read-write, read-only, primary, standby, prefer-standby'],
@@ -118,6 +119,11 @@ describe('URL parameters as libpq reads them (#11 item 7)', () => {
   it('application_name and connect_timeout', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?application_name=job&connect_timeout=5' })).toBe('attrs=any options=- app=job timeout=5000'));
   it('PGOPTIONS, PGAPPNAME, PGTARGETSESSIONATTRS', () => expect(session({ PGHOST: 'h', PGOPTIONS: '-c x=1', PGAPPNAME: 'a', PGTARGETSESSIONATTRS: 'primary' })).toBe('attrs=primary options=-c x=1 app=a timeout=-'));
   it('the URL wins over PGOPTIONS', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?options=-c%20a%3D1', PGOPTIONS: '-c b=2' })).toBe('attrs=any options=-c a=1 app=- timeout=-'));
+  it('channel_binding, as libpq reads it: the URL wins over PGCHANNELBINDING; unset, not used', () => {
+    const binding = (env: Record<string, string>) => load(env).connection.channelBinding;
+    expect([binding({ DATABASE_URL: 'postgres://u@h/d?channel_binding=require' }), binding({ PGHOST: 'h', PGCHANNELBINDING: 'prefer' })]).toEqual(['require', 'prefer']);
+    expect([binding({ DATABASE_URL: 'postgres://u@h/d?channel_binding=disable', PGCHANNELBINDING: 'require' }), binding({ PGHOST: 'h' })]).toEqual(['disable', undefined]);
+  });
   it('parameters without effect are accepted', () => expect(session({ DATABASE_URL: 'postgres://u@h/d?keepalives=1&gssencmode=disable&channel_binding=prefer&client_encoding=UTF8&fallback_application_name=x' })).toBe('attrs=any options=- app=- timeout=-'));
 });
 

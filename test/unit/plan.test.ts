@@ -1,7 +1,7 @@
 // buildPlan is pure: files and history rows in, a plan out. One case per line.
 import { describe, expect, it } from 'vitest';
 import { buildPlan } from '../../src/plan.js';
-import { checksumOf } from '../../src/source.js';
+import { checksumOf } from '../../src/source/text.js';
 import type { HistoryRow, MigrationFile, Plan, Policy } from '../../src/types.js';
 
 const file = (name: string, sql = `-- ${name}`): MigrationFile => ({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildPlan } from '../../src/plan.js';
 import { renderEvent, renderJson, renderPlan, renderStatus, planJson } from '../../src/report.js';
-import { checksumOf } from '../../src/source.js';
+import { checksumOf } from '../../src/source/text.js';
 import type { HistoryRow, MigrationFile } from '../../src/types.js';
 
 const GOLDEN = join(import.meta.dirname, '..', 'fixtures', 'report');

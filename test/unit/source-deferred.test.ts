@@ -1,5 +1,5 @@
-// loadMigrationsDeferred (the `up` path: files are lexed only when needed) gives the same files as
-// loadMigrations, and checkContent reports exactly what loadMigrations would have refused.
+// loadMigrations lexing on use (the `up` path: files are lexed only when needed) gives the same files
+// as lexing now, and checkContent reports exactly what lexing now would have refused.
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkContent, loadMigrations, loadMigrationsDeferred } from '../../src/source.js';
-import { analyzeSql } from '../../src/statements.js';
+import { checkContent, loadMigrations } from '../../src/source/load.js';
+import { analyzeSql } from '../../src/sql/mode.js';
 import type { MigrationFile } from '../../src/types.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/statements/', import.meta.url));
@@ -34,7 +34,7 @@ const plain = (f: MigrationFile) => {
   return { version, name, path, checksum, rawChecksum, mode, modeReason, partialRisk, statementCount, parts: [...f.parts()] };
 };
 
-describe('loadMigrationsDeferred', () => {
+describe('loadMigrations, lexing on use', () => {
   const fixtures = (clean: boolean) => {
     const files: Record<string, string> = {};
     readdirSync(FIXTURES)
@@ -45,27 +45,27 @@ describe('loadMigrationsDeferred', () => {
     return files;
   };
 
-  it('gives the same files as loadMigrations (every lexer fixture without problems)', async () => {
+  it('gives the same files as lexing now (every lexer fixture without problems)', async () => {
     const dir = await folder(fixtures(true));
-    const eager = loadMigrations(dir);
-    const deferred = await loadMigrationsDeferred(dir);
+    const eager = await loadMigrations(dir, { lex: 'now' });
+    const deferred = await loadMigrations(dir);
     expect(deferred.files.length).toBeGreaterThan(20);
     expect(deferred.files.map(plain)).toEqual(eager.files.map(plain));
     expect(checkContent(dir, deferred.files)).toEqual(eager.warnings);
   });
 
-  it('checkContent refuses what loadMigrations refuses, in the same words (every lexer fixture with problems)', async () => {
+  it('checkContent refuses what lexing now refuses, in the same words (every lexer fixture with problems)', async () => {
     const dir = await folder(fixtures(false));
     const lines = (message: string) => message.split('\n').sort();
-    const refused = error(() => loadMigrations(dir));
-    const { files } = await loadMigrationsDeferred(dir);
+    const refused = await loadMigrations(dir, { lex: 'now' }).then(() => 'did not throw', (err: Error) => err.message);
+    const { files } = await loadMigrations(dir);
     expect(lines(error(() => checkContent(dir, files)))).toEqual(lines(refused));
   });
 
-  it('lexes nothing until asked, then reports what loadMigrations refuses', async () => {
+  it('lexes nothing until asked, then reports what lexing now refuses', async () => {
     const dir = await folder({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': 'CREATE TABLE b (id int);\n\\i other.sql\n', '0003_c.sql': '-- nothing\n' });
-    expect(() => loadMigrations(dir)).toThrow('0002_b.sql:2:1: psql meta-command \\i cannot run outside psql');
-    const { files } = await loadMigrationsDeferred(dir);
+    await expect(loadMigrations(dir, { lex: 'now' })).rejects.toThrow('0002_b.sql:2:1: psql meta-command \\i cannot run outside psql');
+    const { files } = await loadMigrations(dir);
     expect(files.map((f) => f.name)).toEqual(['0001_a.sql', '0002_b.sql', '0003_c.sql']);
     expect(checkContent(dir, files.slice(0, 1))).toEqual([]);
     expect(checkContent(dir, files.slice(2))).toEqual(['0003_c.sql: contains no SQL statements; it will be recorded as applied']);
@@ -75,7 +75,7 @@ describe('loadMigrationsDeferred', () => {
   it('keeps only checksums of small files: a text needed later is read again and must be the same bytes', async () => {
     const crlf = 'CREATE TABLE c (id int);\r\n';
     const dir = await folder({ '0001_a.sql': 'CREATE TABLE a (id int);', '0002_b.sql': 'CREATE TABLE b (id int);', '0003_c.sql': crlf, '0004_d.sql': 'SELECT 4;' });
-    const { files } = await loadMigrationsDeferred(dir);
+    const { files } = await loadMigrations(dir);
     await writeFile(join(dir, '0002_b.sql'), 'DROP TABLE everything;');
     await writeFile(join(dir, '0003_c.sql'), 'DROP TABLE c;'); // normalized when first read: its text was kept
     await rm(join(dir, '0004_d.sql'));
@@ -93,7 +93,7 @@ describe('loadMigrationsDeferred', () => {
 
   it('still refuses names, duplicate versions and bytes that are not UTF-8 at once', async () => {
     const dir = await folder({ '0001_a.sql': 'SELECT 1;', '0001_b.sql': 'SELECT 1;', 'x.sql': 'SELECT 1;', '0002_c.sql': Buffer.from([0xff]) });
-    const message = await loadMigrationsDeferred(dir).then(() => '', (err: Error) => err.message);
+    const message = await loadMigrations(dir).then(() => '', (err: Error) => err.message);
     expect(message).toContain("x.sql: a migration's name starts with its version");
     expect(message).toContain('0002_c.sql:1: is not valid UTF-8');
     expect(message).toContain('0001_a.sql and 0001_b.sql: two files with version 0001');

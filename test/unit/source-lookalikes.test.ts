@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadMigrations } from '../../src/source.js';
+import { loadMigrations } from '../../src/source/load.js';
 
 async function folder(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pgshift-lookalikes-'));
@@ -16,7 +16,7 @@ async function folder(files: Record<string, string>): Promise<string> {
 }
 
 const loaded = async (files: Record<string, string>) => {
-  const { files: read, warnings } = loadMigrations(await folder({ '0001_ok.sql': 'SELECT 1;\n', ...files }));
+  const { files: read, warnings } = await loadMigrations(await folder({ '0001_ok.sql': 'SELECT 1;\n', ...files }), { lex: 'now' });
   return { read: read.map((f) => f.name), warnings };
 };
 

@@ -2,7 +2,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { describeQueryError, formatQueryError } from '../../src/pg-errors.js';
-import { byName, checksumOf, normalize, parseMigration } from '../../src/source.js';
+import { parseMigration } from '../../src/source/load.js';
+import { byName } from '../../src/source/names.js';
+import { checksumOf, normalize } from '../../src/source/text.js';
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 

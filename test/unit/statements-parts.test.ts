@@ -5,7 +5,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { describeQueryError, formatQueryError } from '../../src/pg-errors.js';
-import { analyzeChunks, analyzeSql, lineColumnAt, sqlParts } from '../../src/statements.js';
+import { analyzeSql } from '../../src/sql/mode.js';
+import { analyzeChunks, sqlParts } from '../../src/sql/parts.js';
+import { lineColumnAt } from '../../src/sql/positions.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/statements/', import.meta.url));
 const CASES = readdirSync(FIXTURES)

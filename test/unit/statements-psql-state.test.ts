@@ -2,7 +2,10 @@
 // coverage check that keeps a lexer slip from dropping SQL, unclosed transaction blocks (A8),
 // standard_conforming_strings followed statement by statement (A10), DO blocks that commit (B9).
 import { describe, expect, it } from 'vitest';
-import { analyzeChunks, analyzeSql, firstUncovered, MAX_STATEMENT_CHARS, splitPart, sqlParts, startingStrings } from '../../src/statements.js';
+import { firstUncovered } from '../../src/sql/coverage.js';
+import { analyzeSql } from '../../src/sql/mode.js';
+import { splitPart, sqlParts } from '../../src/sql/parts.js';
+import { startingStrings } from '../../src/sql/scanner.js';
 import type { Statement } from '../../src/types.js';
 
 const texts = (sql: string, standard = true) => analyzeSql(sql, startingStrings(standard)).statements.map((s) => s.text);
@@ -132,25 +135,4 @@ describe('a DO block that commits inside runs outside a transaction block (#10 B
     ['another language', 'DO LANGUAGE plperl $$ commit; $$;'],
     ['a function body', 'CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN COMMIT; END $$;'],
   ])('not for %s', (_, sql) => expect(modeOf(sql)).toBe('transaction: default: whole file in one transaction'));
-});
-
-describe('a statement over MAX_STATEMENT_CHARS is refused, read in chunks (#10 C14)', () => {
-  const advice = 'pgshift sends as one statement (it is held whole, several times over, in memory): split it into smaller statements';
-  const rows = (chars: number) => `INSERT INTO t VALUES ${"('x'), ".repeat(Math.ceil(chars / 7))}('x')`;
-  const chunksOf = (text: string) => Array.from({ length: Math.ceil(text.length / 65536) }, (_, i) => text.slice(i * 65536, (i + 1) * 65536));
-
-  it('found as soon as it is over the limit, at its line', () => {
-    const sql = `SELECT 1;\n\n  ${rows(3 * MAX_STATEMENT_CHARS)};\nSELECT 2;\n`;
-    const [problem, ...rest] = analyzeChunks(chunksOf(sql)).problems;
-    expect(rest).toEqual([]);
-    expect(problem).toMatchObject({ line: 3, column: 3 });
-    expect(problem?.message).toMatch(/^this statement is at least \d+\.\d MiB long, over the 8\.0 MiB /);
-    expect(problem?.message).toContain(advice);
-  });
-  it('found whole in a larger text, with its size', () => {
-    const statement = rows(MAX_STATEMENT_CHARS + 10);
-    const problems = analyzeChunks([`${statement};\n${'SELECT 1;\n'.repeat(1000)}`], 1 << 30).problems;
-    expect(problems).toEqual([{ line: 1, column: 1, message: expect.stringContaining(`this statement is ${(statement.length / (1 << 20)).toFixed(1)} MiB long, over the 8.0 MiB ${advice}`) }]);
-  });
-  it('one just under the limit is fine', () => expect(analyzeChunks(chunksOf(`${rows(MAX_STATEMENT_CHARS - 100)};\n`)).problems).toEqual([]));
 });

@@ -5,7 +5,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { analyzeSql, lineColumnAt, offsetOfPosition, splitStatements } from '../../src/statements.js';
+import { splitStatements } from '../../src/sql/lexer.js';
+import { analyzeSql } from '../../src/sql/mode.js';
+import { lineColumnAt, offsetOfPosition } from '../../src/sql/positions.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/statements/', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -264,9 +266,13 @@ describe('positions', () => {
   it('clamps past the end', at('ab', 10, '1:3'));
   it('clamps before the start', at('ab', -1, '1:1'));
 
-  const offset = (text: string, position: number, expected: number) => () => expect(offsetOfPosition(text, position)).toBe(expected);
+  // PostgreSQL's positions are 1-based; offsetOfPosition takes the characters before one.
+  const offset = (text: string, position: number, expected: number, sentStart = 0, inBytes = false) => () =>
+    expect(offsetOfPosition(text, sentStart, position - 1, inBytes)).toBe(expected);
   it('maps position 1 to offset 0', offset('SELECT x', 1, 0));
   it('maps an ASCII position', offset('SELECT x', 8, 7));
   it('maps a position after an emoji', offset('SELECT 😀 x', 10, 10));
-  it('clamps a position past the end', offset('ab', 9, 2));
+  it('has no offset for a position past the end', offset('ab', 9, -1));
+  it('counts UTF-8 bytes in a SQL_ASCII database', offset('SELECT é x', 11, 9, 0, true));
+  it('starts where the sent text does: a negative start is a prefix of ours', offset('SELECT x', 4, 1, -2));
 });

@@ -4,17 +4,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadMigrations } from '../../src/source.js';
-import { checksumVariants } from '../../src/variants.js';
+import { loadMigrations } from '../../src/source/load.js';
+import { checksumVariants } from '../../src/source/variants.js';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-function load(bytes: Buffer) {
+async function load(bytes: Buffer) {
   const dir = mkdtempSync(join(tmpdir(), 'pgshift-variants-'));
   writeFileSync(join(dir, '0001_a.sql'), bytes);
-  return loadMigrations(dir).files[0]!;
+  return (await loadMigrations(dir, { lex: 'now' })).files[0]!;
 }
 
 describe('checksumVariants', () => {
@@ -26,8 +26,8 @@ describe('checksumVariants', () => {
     ['LF', Buffer.from(lf)],
     ['CRLF', Buffer.from(crlf)],
     ['BOM + CRLF', Buffer.concat([BOM, Buffer.from(crlf)])],
-  ])('of a %s file: every form of the same text', (_, bytes) => {
-    const file = load(bytes);
+  ])('of a %s file: every form of the same text', async (_, bytes) => {
+    const file = await load(bytes);
     expect(file.checksum).toBe(sha256(lf));
     const byHow = Object.fromEntries(checksumVariants(file).map((v) => [v.how, v.checksum]));
     expect(byHow).toEqual({
@@ -40,8 +40,8 @@ describe('checksumVariants', () => {
     });
   });
 
-  it('is empty for a file changed since it was read: its variants would prove nothing', () => {
-    const file = load(Buffer.from('SELECT 1;\n'));
+  it('is empty for a file changed since it was read: its variants would prove nothing', async () => {
+    const file = await load(Buffer.from('SELECT 1;\n'));
     writeFileSync(file.path, 'SELECT 2;\n');
     expect(checksumVariants(file)).toEqual([]);
   });

@@ -7,11 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/errors.js';
-import { checkContent, checksumOf, LARGE_FILE_BYTES, loadMigrations, loadMigrationsDeferred, normalize, parseMigration } from '../../src/source.js';
+import { LARGE_FILE_BYTES } from '../../src/source/files.js';
+import { checkContent, loadMigrations, parseMigration } from '../../src/source/load.js';
+import { checksumOf, normalize } from '../../src/source/text.js';
 import type { MigrationFile } from '../../src/types.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const READ = 64 * 1024; // how much source.ts reads at once
+const READ = 64 * 1024; // how much src/source/ reads at once
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 async function folder(files: Record<string, Buffer>): Promise<string> {
@@ -40,7 +42,7 @@ describe('a file over LARGE_FILE_BYTES', () => {
   it('has the checksums, mode and statements the same bytes have when read whole', async () => {
     const bytes = windowsFile();
     const dir = await folder({ '0001_big.sql': bytes });
-    const [large] = loadMigrations(dir).files;
+    const [large] = (await loadMigrations(dir, { lex: 'now' })).files;
     const small = whole(bytes);
     expect(large!.checksum).toBe(checksumOf(normalize(bytes.toString('utf8'))));
     expect(large!.checksum).toBe(small.checksum);
@@ -55,7 +57,7 @@ describe('a file over LARGE_FILE_BYTES', () => {
   it('two BOMs: the same normalized text and checksum as when read whole', async () => {
     const bytes = Buffer.concat([BOM, BOM, Buffer.from('SELECT 1;\n'.repeat(LARGE_FILE_BYTES / 8))]);
     const dir = await folder({ '0001_boms.sql': bytes });
-    const [large] = loadMigrations(dir).files;
+    const [large] = (await loadMigrations(dir, { lex: 'now' })).files;
     expect(large!.checksum).toBe(whole(bytes).checksum);
     expect([...large!.parts()][0]!.statements[0]).toMatchObject({ line: 1, start: 0, text: 'SELECT 1' });
     await rm(dir, { recursive: true });
@@ -65,7 +67,7 @@ describe('a file over LARGE_FILE_BYTES', () => {
     const bytes = windowsFile();
     const lf = Buffer.from(normalize(bytes.toString('utf8')));
     const dir = await folder({ '0001_crlf.sql': bytes, '0002_lf.sql': lf });
-    const [crlf, unix] = (await loadMigrationsDeferred(dir)).files;
+    const [crlf, unix] = (await loadMigrations(dir)).files;
     expect(crlf!.checksum).toBe(unix!.checksum);
     expect(unix!.rawChecksum).toBe(unix!.checksum);
     await rm(dir, { recursive: true });
@@ -80,8 +82,8 @@ describe('a file over LARGE_FILE_BYTES', () => {
     const problems: string[] = [];
     parseMigration('0001_big.sql', '0001', '/x', bytes, problems, []);
     expect(problems).toEqual([`0001_big.sql:${LINES + 1}: is not valid UTF-8 (byte 0xff at offset ${good.length + 1}); save the file as UTF-8`]);
-    expect(() => loadMigrations(dir)).toThrow(`  - ${problems[0]}`);
-    await expect(loadMigrationsDeferred(dir)).rejects.toThrow(`  - ${problems[0]}`);
+    await expect(loadMigrations(dir, { lex: 'now' })).rejects.toThrow(`  - ${problems[0]}`);
+    await expect(loadMigrations(dir)).rejects.toThrow(`  - ${problems[0]}`);
     await rm(dir, { recursive: true });
   });
 
@@ -89,8 +91,8 @@ describe('a file over LARGE_FILE_BYTES', () => {
     const bytes = Buffer.from(`${'SELECT 1;\n'.repeat(LINES)}\\i other.sql\nSELECT 2;\n`);
     const dir = await folder({ '0001_big.sql': bytes });
     const message = `0001_big.sql:${LINES + 1}:1: psql meta-command \\i cannot run outside psql`;
-    expect(() => loadMigrations(dir)).toThrow(message);
-    const { files } = await loadMigrationsDeferred(dir);
+    await expect(loadMigrations(dir, { lex: 'now' })).rejects.toThrow(message);
+    const { files } = await loadMigrations(dir);
     expect(() => checkContent(dir, files)).toThrow(message);
     await rm(dir, { recursive: true });
   });
@@ -98,7 +100,7 @@ describe('a file over LARGE_FILE_BYTES', () => {
   it('changed on disk after its checksum was taken: reading it again throws SourceError, at the end of the text', async () => {
     const bytes = Buffer.from(`CREATE TABLE t (id int);\n${'INSERT INTO t VALUES (1);\n'.repeat(LARGE_FILE_BYTES / 20)}`);
     const dir = await folder({ '0001_big.sql': bytes });
-    const [file] = (await loadMigrationsDeferred(dir)).files;
+    const [file] = (await loadMigrations(dir)).files;
     // Same size, one statement changed near the end: every part but the last reads as before.
     const edited = Buffer.from(bytes);
     edited.write('2', edited.length - 4);
@@ -116,7 +118,7 @@ describe('a file over LARGE_FILE_BYTES', () => {
 
   it('removed after it was read: SourceError naming it', async () => {
     const dir = await folder({ '0001_big.sql': Buffer.from('SELECT 1;\n'.repeat(LARGE_FILE_BYTES / 9)) });
-    const [file] = (await loadMigrationsDeferred(dir)).files;
+    const [file] = (await loadMigrations(dir)).files;
     await rm(dir, { recursive: true });
     expect(() => [...file!.parts()]).toThrow('0001_big.sql: cannot be read any more (ENOENT); run again');
   });
@@ -124,10 +126,37 @@ describe('a file over LARGE_FILE_BYTES', () => {
   it('one byte under the threshold is read whole (one part); one over, in parts', async () => {
     const text = (size: number) => Buffer.from(`${'SELECT 1;\n'.repeat(Math.floor(size / 10))}${'-'.repeat(size % 10)}`);
     const dir = await folder({ '0001_at.sql': text(LARGE_FILE_BYTES), '0002_over.sql': text(LARGE_FILE_BYTES + 1) });
-    const [at, over] = loadMigrations(dir).files;
+    const [at, over] = (await loadMigrations(dir, { lex: 'now' })).files;
     expect([...at!.parts()]).toHaveLength(1);
     expect([...over!.parts()].length).toBeGreaterThan(1);
     expect(at!.statementCount).toBe(over!.statementCount);
     await rm(dir, { recursive: true });
+  });
+});
+
+describe('a file over 4 MiB with a down part', () => {
+  it('is refused (it is read in parts and cannot be cut), whatever the length of its lines', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadMigrations } = await import('../../src/source/load.js');
+    const dir = mkdtempSync(join(tmpdir(), 'pgshift-down-'));
+    const row = `(${'1'.repeat(60)})`;
+    // One very long line first (a data load on one line), the marker at the end.
+    writeFileSync(join(dir, '00001_seed.sql'), `-- +goose Up\nINSERT INTO t VALUES ${Array(80_000).fill(row).join(',')};\n-- +goose Down\nDELETE FROM t;\n`);
+    await expect(loadMigrations(dir, { lex: 'now' })).rejects.toThrow("00001_seed.sql: holds another tool's down part (goose, dbmate or node-pg-migrate markers) and is larger than 4 MiB");
+  });
+});
+
+describe("Flyway's checksum", () => {
+  it('is a CRC32 of the lines without their line breaks and BOM, as a signed 32-bit number', async () => {
+    const { crc32 } = await import('node:zlib');
+    const { flywayChecksum } = await import('../../src/tools/flyway.js');
+    const lines = 'CREATE TABLE log (n int);INSERT INTO log VALUES (1);';
+    const expected = crc32(lines) | 0;
+    for (const text of ['CREATE TABLE log (n int);\nINSERT INTO log VALUES (1);\n', '\uFEFFCREATE TABLE log (n int);\r\nINSERT INTO log VALUES (1);', 'CREATE TABLE log (n int);\r\rINSERT INTO log VALUES (1);\n\n']) {
+      expect(flywayChecksum(Buffer.from(text))).toBe(expected);
+    }
+    expect(flywayChecksum(Buffer.from('ü'.repeat(100)))).toBe(crc32('ü'.repeat(100)) | 0);
   });
 });

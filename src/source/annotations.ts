@@ -27,11 +27,17 @@ const DIALECTS: Dialect[] = [
 const NO_TRANSACTION = '-- pgshift:no-transaction';
 
 /**
+ * Words every up marker above holds (one scan of the text, far cheaper than testing every line
+ * against every dialect): a file without any has no up part to cut.
+ */
+const ANY_UP = /goose|migrate:up|up migration/i;
+
+/**
  * The text pgshift runs of a file: unchanged unless it holds another tool's up and down markers.
  * Only a file with an up marker is read as such, so a plain file mentioning "down" is never cut.
  */
 export function upPart(text: string): string {
-  if (!text.includes('--')) return text;
+  if (!ANY_UP.test(text)) return text;
   const lines = text.split('\n');
   const dialect = DIALECTS.find((d) => lines.some((l) => d.up.test(l.trim())));
   if (!dialect) return text;
@@ -49,7 +55,7 @@ export function upPart(text: string): string {
 /** Another tool's down marker on a line of its own (the three dialects' `down` above, in one scan). */
 const ANY_DOWN = /^[ \t]*--[ \t]*(?:\+goose[ \t]+down\b|migrate:down\b|down migration[ \t]*$)/im;
 
-/** Whether text holds another tool's down marker: a file read in parts cannot have it cut (source.ts). */
+/** Whether text holds another tool's down marker: a file read in parts cannot have it cut (files.ts). */
 export function hasDownPart(text: string): boolean {
   return ANY_DOWN.test(text);
 }

@@ -3,9 +3,9 @@
 // snapshot, and CREATE INDEX CONCURRENTLY in the holder would then wait for the waiter forever.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { sleep, throwIfAborted } from './abort.js';
-import { LockTimeoutError } from './errors.js';
-import type { Logger } from './logger.js';
+import { sleep, throwIfAborted } from '../abort.js';
+import { LockTimeoutError } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 const POLL_MS = 500;
 const REPORT_EVERY_MS = 10_000;

@@ -3,9 +3,9 @@
 // recorded checksum matched neither of its own: never on the run where everything is applied.
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { ChecksumVariant, MigrationFile } from './types.js';
+import type { ChecksumVariant, MigrationFile } from '../types.js';
+import { CHUNK_BYTES } from './text.js';
 
-const CHUNK_BYTES = 64 << 10;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** The forms hashed: each is the file's normalized text (BOM removed, CRLF → LF) written another way. */
@@ -51,7 +51,7 @@ export function checksumVariants(file: MigrationFile): ChecksumVariant[] {
 }
 
 /**
- * The normalized text's bytes, chunk by chunk, as source.ts normalizes it (a leading BOM removed,
+ * The normalized text's bytes, chunk by chunk, as text.ts normalizes it (a leading BOM removed,
  * CRLF → LF); `raw` is fed the bytes as read. A CR at a chunk's end waits: it may begin a CRLF.
  */
 function* normalizedChunks(fd: number, raw: { sha256: Hash; md5: Hash }): Generator<Buffer> {

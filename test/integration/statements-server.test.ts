@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeSql } from '../../src/statements.js';
+import { analyzeSql } from '../../src/sql/mode.js';
 import { createDatabase, type TestDatabase } from '../helpers/db.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/statements/', import.meta.url));
