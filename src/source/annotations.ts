@@ -30,7 +30,7 @@ const NO_TRANSACTION = '-- pgshift:no-transaction';
  * Words every up marker above holds (one scan of the text, far cheaper than testing every line
  * against every dialect): a file without any has no up part to cut.
  */
-const ANY_UP = /goose|migrate:up|up migration/i;
+const ANY_UP = /goose|migrate:up|up migration|--! Previous:/i;
 
 /**
  * The text pgshift runs of a file: unchanged unless it holds another tool's up and down markers.

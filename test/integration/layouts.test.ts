@@ -73,10 +73,12 @@ describe('other tools\' layouts', () => {
       '000001.sql': '--! Previous: -\n--! Hash: sha1:0000000000000000000000000000000000000000\n\nCREATE TABLE log (n int);\n',
       '000002-add-index.sql': '--! Previous: sha1:0000000000000000000000000000000000000000\n--! Hash: sha1:1111111111111111111111111111111111111111\n\n--! no-transaction\nINSERT INTO log VALUES (1);\nINSERT INTO log VALUES (2);\n',
     });
-    const plan = await runCli(['plan', '--json'], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir });
-    expect(plan.stdout).toContain('-- pgshift:no-transaction directive');
     const r = await runCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).filter((e) => e.event === 'migration.start').map((e) => [e.mode, e.reason])).toEqual([
+      ['transaction', 'default: whole file in one transaction'],
+      ['no-transaction', '-- pgshift:no-transaction directive'],
+    ]);
     expect(applied(r.stdout)).toEqual(['000001.sql', '000002-add-index.sql']);
     expect(await db.query('SELECT n FROM log ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }]);
   });
