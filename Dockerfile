@@ -38,6 +38,7 @@ RUN npm run build
 COPY migrations/ /out/migrations/
 RUN mkdir -p /out/app \
  && cp dist/pgshift.mjs /out/app/pgshift.mjs \
+ && cp dist/pgshift-parser.mjs dist/libpg-query.wasm /out/app/ \
  && chown -R 0:0 /out \
  && chmod -R u=rwX,go=rX /out \
  && chmod 0755 /out/app/pgshift.mjs

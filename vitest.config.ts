@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // test/system needs psql and openssl (npm run test:system); npm test needs Node alone.
-    exclude: ['test/faults/**', 'test/container/**', 'test/system/**', 'test/tools/**', 'node_modules/**'],
+    // test/integration/fleet-scale: hundreds of databases (npm run test:fleet).
+    exclude: ['test/integration/fleet-scale.test.ts', 'test/faults/**', 'test/container/**', 'test/system/**', 'test/tools/**', 'node_modules/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Sized for a busy machine (load ~15 on two cores), where a run that takes 5 s alone takes 60 s:
     // a timeout here only decides how long a hung test takes to fail, never whether a test passes.

@@ -9,7 +9,7 @@
 // - whitespace and syntax are minified (less to read and pre-parse), identifiers are kept so that
 //   stack traces in "internal error" reports stay readable.
 import { build } from 'esbuild';
-import { readFile, readdir, chmod } from 'node:fs/promises';
+import { readFile, readdir, chmod, copyFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,18 +18,23 @@ const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url
 /**
  * Edits to dependencies' sources, each one line of text → another. If a dependency changes so that
  * a line is no longer there, the build fails here rather than silently shipping the slow path (or a
- * broken one). Each is what the dependency would do anyway on this path, or later:
+ * broken one); the edited packages are pinned exactly in package.json (sonic-boom through
+ * `overrides`) so that only a deliberate upgrade can move them. Each is what the dependency would do
+ * anyway on this path, or later; each has an upstream patch described in docs/PERFORMANCE.md
+ * ("Build-time edits"), where what each one saves is measured; test/integration/no-op.test.ts
+ * asserts the modules they keep from loading stay unloaded.
  *
  * - pg/lib/stream.js decides at load time whether it runs in a Cloudflare Worker. On Node 20, which
  *   has no `navigator`, it finds out by constructing a `Response`, and that loads undici (Node's
- *   fetch): about a third of pgshift's start-up, for a question whose answer is always "no" here.
- *   The bundle targets Node only, so the Node branch is chosen at build time.
+ *   fetch). The bundle targets Node only, so the Node branch is chosen at build time. (Node ≥ 21
+ *   answers from `navigator` at once: this edit pays on Node 20 only, the oldest runtime `engines`
+ *   accepts and what `npx` may run on.)
  * - p-retry reads its monotonic clock through the global `performance`, whose first use loads
- *   node:perf_hooks (~0.7 ms on Node 24); process.hrtime is the same clock without it.
+ *   node:perf_hooks; process.hrtime is the same clock without it.
  * - pino loads its transport machinery (thread-stream, node:worker_threads) and sonic-boom loads
- *   node:assert when they load, ~2.5 ms on Node 24 for code that pgshift never runs (it logs with
- *   a synchronous destination, no transport) or runs only when closing a destination with an error.
- *   They are required on first use instead (esbuild keeps a bundled module unevaluated until then).
+ *   node:assert when they load, for code that pgshift never runs (it logs with a synchronous
+ *   destination, no transport) or runs only when closing a destination with an error. They are
+ *   required on first use instead (esbuild keeps a bundled module unevaluated until then).
  */
 const EDITS = [
   {
@@ -85,11 +90,10 @@ const dependencyEdits = {
 /**
  * `import { readFileSync } from 'node:fs'` makes Node build an ES module facade of the built-in, and
  * that reads every export once — fs.promises, fs.ReadStream and the like are lazy getters that then
- * load the stream machinery, webcrypto, … at start-up for nothing (~5 ms of a no-op run). The bundle
+ * load the stream machinery, webcrypto, … at start-up for nothing. The bundle
  * has a CommonJS `require` (see the banner), so our own imports of built-ins become require() calls.
  * Not through esbuild's CommonJS interop either: its __toESM copies every property descriptor of the
- * module, and on Node 24 reading a descriptor of node:util loads what its lazy properties stand for
- * (~2.5 ms). Each built-in becomes a small ES module that reads only the names src/ imports from it
+ * module, and on Node 24 reading a descriptor of node:util loads what its lazy properties stand for. Each built-in becomes a small ES module that reads only the names src/ imports from it
  * (found below; a name missing from the list fails the build with esbuild's "No matching export").
  * Dependencies already use require().
  */
@@ -147,6 +151,47 @@ const pgCryptoOnNode = {
   },
 };
 
+/**
+ * `pgshift lint` parses with libpg-query (PostgreSQL's parser as WebAssembly, ~1.7 MB plus ~60 KB of
+ * glue): far more than a no-op run may load or even compile. It is bundled on its own into
+ * dist/pgshift-parser.mjs, with its .wasm beside it (the glue finds it next to itself), and the main
+ * bundle import()s that file only when lint runs (src/lint/parse.ts). The image ships dist/ whole.
+ */
+const PARSER_FILE = 'pgshift-parser.mjs';
+const parserApart = {
+  name: 'parser-apart',
+  setup(b) {
+    b.onResolve({ filter: /^libpg-query$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') throw new Error(`${args.importer}: libpg-query must be loaded with import(), only by lint (scripts/build.mjs parserApart)`);
+      return { path: `./${PARSER_FILE}`, external: true };
+    });
+  },
+};
+
+await build({
+  entryPoints: ['node_modules/libpg-query/wasm/index.js'],
+  outfile: `dist/${PARSER_FILE}`,
+  // Loaded once per lint run: smaller to read matters more than names in stack traces.
+  minify: true,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // The emscripten glue is CommonJS at heart: it requires node:fs and node:crypto and finds its .wasm
+  // through __dirname, none of which an ES module has.
+  banner: {
+    js: [
+      "import { createRequire as pgshiftCreateRequire } from 'node:module';",
+      "import { fileURLToPath as pgshiftFileURLToPath } from 'node:url';",
+      'const require = pgshiftCreateRequire(import.meta.url);',
+      'const __filename = pgshiftFileURLToPath(import.meta.url);',
+      "const __dirname = __filename.replace(/[\\\\/][^\\\\/]*$/, '');",
+    ].join('\n'),
+  },
+  logLevel: 'warning',
+});
+await copyFile('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/libpg-query.wasm');
+
 await build({
   entryPoints: ['src/main.ts'],
   outfile: 'dist/pgshift.mjs',
@@ -163,10 +208,10 @@ await build({
   define: { PGSHIFT_VERSION: JSON.stringify(pkg.version) },
   // pg optionally requires pg-native; it is never installed.
   external: ['pg-native'],
-  plugins: [dependencyEdits, pgCryptoOnNode, builtinsByRequire],
+  plugins: [dependencyEdits, pgCryptoOnNode, builtinsByRequire, parserApart],
   // The bundle's `require` loads built-ins only (everything else is bundled; pg-native is never
   // installed). process.getBuiltinModule (Node ≥ 20.16) does that without loading node:module, whose
-  // ES module facade costs ~0.8 ms of every start on Node 24; older Node 20 releases use createRequire.
+  // ES module facade every start would pay for; older Node 20 releases use createRequire.
   banner: {
     js: [
       '#!/usr/bin/env node',

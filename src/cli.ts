@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
-export type Command = 'up' | 'status' | 'plan' | 'validate' | 'create' | 'baseline' | 'repair' | 'import' | 'wait' | 'await' | 'help' | 'version';
+export type Command = 'up' | 'status' | 'plan' | 'validate' | 'create' | 'baseline' | 'repair' | 'import' | 'wait' | 'await' | 'lint' | 'help' | 'version';
 
 export interface CliArgs {
   command: Command;
@@ -26,9 +26,19 @@ export interface CliArgs {
   singleTransaction?: true;
   /** `import --from TOOL`: the tool whose history is carried over (detect.ts names them). */
   from?: string;
+  /** `lint FILE…`: these files, in this order, instead of the pending ones. */
+  files?: string[];
+  /** `lint --all`: every file in MIGRATIONS_DIR, each on its own. */
+  all?: true;
+  /** `lint --format text|json|github`: github prints workflow commands (annotations). */
+  lintFormat?: 'text' | 'json' | 'github';
+  /** Fleets, `--canary N`: the first N targets run alone first (overrides FLEET_CANARY). */
+  canary?: number;
+  /** Fleets, `--fail-fast`: no new target starts after a failure. */
+  failFast?: true;
 }
 
-const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'import', 'wait', 'await', 'help', 'version'];
+const COMMANDS: readonly string[] = ['up', 'status', 'plan', 'validate', 'create', 'baseline', 'repair', 'import', 'wait', 'await', 'lint', 'help', 'version'];
 
 /** Other spellings users type (flag forms, other tools' command names), and what they mean here. */
 const ALIASES: Readonly<Record<string, string>> = {
@@ -67,6 +77,10 @@ export function parseCli(argv: string[]): CliArgs {
         'single-transaction': { type: 'boolean' },
         'exit-code': { type: 'boolean' },
         from: { type: 'string' },
+        all: { type: 'boolean' },
+        format: { type: 'string' },
+        canary: { type: 'string' },
+        'fail-fast': { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -108,6 +122,8 @@ function takePositionals(cli: CliArgs, rest: string[]): void {
   if (cli.command === 'create') {
     if (rest.length !== 1) throw new UsageError('create needs one NAME, e.g. `pgshift create add_user_preferences`');
     cli.name = rest[0];
+  } else if (cli.command === 'lint') {
+    if (rest.length) cli.files = rest;
   } else if (cli.command === 'repair' && rest.length === 1) {
     cli.file = rest[0];
   } else if (rest.length > 0) {
@@ -131,11 +147,39 @@ function takeFlags(cli: CliArgs, values: Flags): void {
     cli.exitCode = true;
   }
   if (values['dry-run'] && (command === 'repair' || command === 'import')) cli.dryRun = true;
+  takeLintFlags(cli, values);
+  takeFleetFlags(cli, values);
   if (command === 'import') {
     if (values.from === undefined) throw new UsageError('import needs --from TOOL, e.g. `pgshift import --from flyway`; see `pgshift help import`');
     cli.from = values.from;
   } else if (values.from !== undefined) {
     throw new UsageError('--from goes with `import`');
+  }
+}
+
+function takeLintFlags(cli: CliArgs, values: Flags): void {
+  if ((values.all || values.format !== undefined) && cli.command !== 'lint') throw new UsageError(`--${values.all ? 'all' : 'format'} goes with \`lint\``);
+  if (values.all) {
+    if (cli.files) throw new UsageError('lint: name FILEs or --all, not both');
+    cli.all = true;
+  }
+  if (values.format !== undefined) {
+    if (values.format !== 'text' && values.format !== 'json' && values.format !== 'github') throw new UsageError('--format: one of text, json, github');
+    cli.lintFormat = values.format;
+    if (values.format === 'json') cli.format = 'json';
+  }
+}
+
+/** `--canary N` and `--fail-fast` (fleets, `up`); without FLEET_* set they change nothing. */
+function takeFleetFlags(cli: CliArgs, values: Flags): void {
+  if (values.canary !== undefined) {
+    if (cli.command !== 'up') throw new UsageError('--canary goes with `up` over a fleet');
+    if (!/^\d+$/.test(values.canary)) throw new UsageError('--canary needs a whole number of targets, e.g. `--canary 5`');
+    cli.canary = Number(values.canary);
+  }
+  if (values['fail-fast']) {
+    if (cli.command !== 'up') throw new UsageError('--fail-fast goes with `up` over a fleet');
+    cli.failFast = true;
   }
 }
 
@@ -165,6 +209,10 @@ interface Flags {
   'single-transaction'?: boolean;
   'exit-code'?: boolean;
   from?: string;
+  all?: boolean;
+  format?: string;
+  canary?: string;
+  'fail-fast'?: boolean;
 }
 
 function chooseCommand(first: string | undefined, values: Flags): Command {
@@ -186,7 +234,7 @@ function unknownCommand(word: string): UsageError {
   return new UsageError(`unknown command ${JSON.stringify(word)}${guess ? `; did you mean ${guess}?` : ''}; see \`pgshift --help\``);
 }
 
-const FLAGS = ['list', 'dry-run', 'json', 'strict', 'to', 'single-transaction', 'exit-code', 'from', 'help', 'version', 'docker'];
+const FLAGS = ['list', 'dry-run', 'json', 'strict', 'to', 'single-transaction', 'exit-code', 'from', 'all', 'format', 'canary', 'fail-fast', 'help', 'version', 'docker'];
 
 /** The candidate at the smallest edit distance (at most 2, and less than the word's length). */
 function closest(word: string, candidates: readonly string[]): string | undefined {
@@ -234,6 +282,8 @@ Commands:
                       (--dry-run: show what would be recorded)
   wait                only wait until the database accepts connections
   await               wait until every file in MIGRATIONS_DIR is applied by someone else, then exit 0
+  lint [FILE…]        find statements that would lock a busy table (pending files; --all: every
+                      file); PostgreSQL's own parser, table sizes from the database when at hand
 
 Options:
   --json              one machine-readable document on stdout (logs move to stderr)
@@ -266,7 +316,17 @@ Environment (defaults in brackets):
   LOG_FORMAT [auto]                          text, json, or auto (text on a terminal)
   NO_COLOR, FORCE_COLOR                      colour conventions
   TERMINATION_LOG [/dev/termination-log]     one-line outcome for Kubernetes; empty = off
+  LINT [off]                                 lint before \`up\`: off, warn, refuse (exit 6 on an error)
+  LINT_LARGE_TABLE_ROWS [100000]             lint: a table this large makes a blocking statement an
+  LINT_LARGE_TABLE_SIZE [100MB]              error (a smaller one, a note)
   Durations: 500ms, 30s, 10m, 1h.
+
+Fleets (up, status, plan over many targets; README "Fleets"):
+  FLEET_TARGETS_FILE | FLEET_TARGETS_QUERY   target databases: a file of connection strings, or SQL
+  FLEET_SCHEMAS | FLEET_SCHEMAS_QUERY        or schemas of one database (schema per tenant)
+  FLEET_CONCURRENCY [4] FLEET_TARGET_TIMEOUT [off] FLEET_SHARDS [1] FLEET_SHARD [JOB_COMPLETION_INDEX]
+  FLEET_CANARY, --canary N                   the first N targets first; stop if one fails
+  FLEET_FAIL_FAST, --fail-fast               start no new target after a failure
 
 Exit codes:
   0 done or nothing to do    1 a migration failed       2 wrong usage
@@ -298,11 +358,14 @@ Flags:
   --strict            missing, out-of-order and renamed files are errors (exit 6)
   --single-transaction
                       all pending files (up to --to) in one transaction, all or nothing
+  --canary N          fleets: the first N targets first; if one fails, no other starts
+  --fail-fast         fleets: start no new target after a failure
 ${OUTPUT}
 
 Environment:
 ${CONNECTION}
 ${HISTORY}
+  FLEET_* (see pgshift --help)               many targets: every one a complete run (README "Fleets")
   LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
   MIGRATION_LOCK_TIMEOUT [off], MIGRATION_LOCK_RETRIES [3]   lock_timeout for migration statements
   LOG_FORMAT [auto], LOG_LEVEL [info], TERMINATION_LOG
@@ -486,6 +549,35 @@ ${FAILS}
 
 Example:
   DB_WAIT_TIMEOUT=2m pgshift wait
+`,
+  lint: `Usage: pgshift lint [FILE…] [--all] [--format text|json|github] [--json]
+
+Finds statements that would lock a table the running release uses: an index built without
+CONCURRENTLY, a column type change that rewrites the table, SET NOT NULL that scans it, a constraint
+without NOT VALID, a rename the old release still reads, … (docs/LINT.md lists every rule). Parses
+with PostgreSQL's own parser. Tables created earlier in the same files are new and empty: changing
+them is not reported. With a database, lints the pending files and grades each finding by the
+table's size (pg_class, read-only); without one, every file. Applies nothing.
+Allow a statement with a comment on or just before it: -- pgshift:allow RULE REASON
+
+Flags:
+  FILE…               lint these files (as one set, in this order) instead of the pending ones
+  --all               every file in MIGRATIONS_DIR, each on its own
+  --format github     GitHub Actions annotations (::error file=…,line=…,col=…::…) on stdout
+${OUTPUT}
+
+Environment:
+${CONNECTION}   (lint waits at most 5s, then lints without it)
+${HISTORY}
+  MIGRATION_LOCK_TIMEOUT                     when set, statements need no SET lock_timeout
+  LINT_LARGE_TABLE_ROWS [100000], LINT_LARGE_TABLE_SIZE [100MB]   from here a table is large
+
+Exit codes:
+  0 no errors (warnings and notes may be printed)   2 wrong usage   3 invalid configuration
+  6 a finding of severity error, a file the parser rejects, or a file that cannot be read
+
+Example:
+  pgshift lint --format github     # in a pull request's workflow
 `,
   await: `Usage: pgshift await [--strict] [--json]
 

@@ -21,6 +21,7 @@ import { historyColumns, historyTable, openHistory, readHistory, type EnsureOutc
 import { acceptChecksum, deleteRow, recordApplied, recordImported, renameRow } from './apply/history-rows.js';
 import { acquireLock, findHolder, legacyLockKey, lockKey, releaseLock, withLock, type MigrationLock } from './apply/lock.js';
 import type { Logger, Output } from './logger.js';
+import { runFleet } from './fleet/run.js';
 import { buildPlan } from './plan.js';
 import { planJson, renderJson, renderPlan, renderStatus, resultJson } from './report.js';
 import { checkContent, followSessionStrings, loadMigrations, type LoadResult } from './source/load.js';
@@ -41,6 +42,7 @@ export type Outcome = string;
 
 export async function runCommand(ctx: Context): Promise<Outcome> {
   for (const w of ctx.config.warnings) ctx.log.warn({ event: 'config.warning' }, w);
+  if (ctx.config.fleet) return runFleet(ctx, runCommand);
   switch (ctx.args.command) {
     case 'up':
       return up(ctx);
@@ -62,6 +64,8 @@ export async function runCommand(ctx: Context): Promise<Outcome> {
       return waitOnly(ctx);
     case 'await':
       return awaitApplied(ctx);
+    case 'lint':
+      return (await import('./lint/command.js')).lint(ctx, (session, files) => readOnlyPlan(ctx, session, files));
     default:
       throw new Error(`no handler for ${ctx.args.command}`);
   }
@@ -275,6 +279,7 @@ async function up(ctx: Context): Promise<Outcome> {
       logWarnings(ctx, plan);
       if (plan.problems.length) printJson(ctx, false, { plan: planJson(plan) });
       rejectIfProblems(ctx, plan);
+      if (ctx.config.lint !== 'off' && plan.toApply.length) await (await import('./lint/command.js')).lintBeforeUp(ctx, session, plan.toApply);
       return applyPlan(ctx, session, t, plan, lock);
     }),
   );

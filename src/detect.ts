@@ -115,7 +115,7 @@ export type HistoryChoice = { action: 'create'; warnings: string[] } | { action:
 export interface ChoiceSettings {
   /** The configured table, `schema.table`. */
   display: string;
-  history: 'found' | 'set' | 'new';
+  history: 'found' | 'set' | 'new' | 'tenant';
 }
 
 /**
@@ -124,6 +124,8 @@ export interface ChoiceSettings {
  * stops the run before anything is applied, with the setting or the command that resolves it.
  */
 export function chooseHistory(found: FoundHistory[], settings: ChoiceSettings): HistoryChoice {
+  // A fleet's schema target (src/fleet/): histories in other schemas are other tenants'.
+  if (settings.history === 'tenant') return chooseHistory(found.filter((f) => settings.display.startsWith(`${f.schema}.`)), { ...settings, history: 'set' });
   if (found.length === 0) return { action: 'create', warnings: [] };
   if (settings.history === 'new') {
     return { action: 'create', warnings: [`HISTORY=new: starting a new history ${settings.display} although ${found.map(describe).join(', ')} exists`] };

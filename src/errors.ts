@@ -75,6 +75,12 @@ export class PlanRejectedError extends MigratorError {
   }
 }
 
+/** `pgshift lint` found errors, or LINT=refuse stopped `up` before anything ran (each finding was printed). */
+export class LintError extends MigratorError {
+  readonly code = 'LINT';
+  readonly exitCode = EXIT.validation;
+}
+
 /**
  * `status --exit-code` and `await`: not every file is applied as it is. The exit code says which:
  * 1 a file's last attempt failed, 6 a human must act (modified, unfinished, conflict), 7 pending.
@@ -114,6 +120,23 @@ export class InterruptedError extends MigratorError {
   constructor(readonly signal: 'SIGTERM' | 'SIGINT' | 'SIGHUP') {
     super(`interrupted by ${signal}`);
     this.exitCode = signal === 'SIGINT' ? EXIT.sigint : signal === 'SIGHUP' ? EXIT.sighup : EXIT.sigterm;
+  }
+}
+
+/** A fleet target ran past FLEET_TARGET_TIMEOUT: cancelled and rolled back as SIGTERM would; retry later. */
+export class TargetTimeoutError extends MigratorError {
+  readonly code = 'TARGET_TIMEOUT';
+  readonly exitCode = EXIT.lockTimeout;
+}
+
+/** Targets of a fleet failed; each was reported. The exit code is the most serious class among them (README "Fleets"). */
+export class FleetFailedError extends MigratorError {
+  readonly code = 'FLEET_FAILED';
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
   }
 }
 

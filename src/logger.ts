@@ -30,6 +30,10 @@ export interface Output {
   printed(): boolean;
   /** Scrubs secrets from text headed elsewhere (the termination message). */
   scrub(text: string): string;
+  /** Secrets learnt while running (a fleet's target query returns connection strings): scrubbed from then on. */
+  addSecrets(secrets: readonly string[]): void;
+  /** True when stdout is a terminal a progress line may be redrawn on (not under --json). */
+  live: boolean;
   /** True when log lines are rendered as readable text rather than JSON. */
   textMode: boolean;
   style: Style;
@@ -45,7 +49,8 @@ export const REDACT_PATHS = ['password', '*.password', 'connectionString', '*.co
 export function createOutput(config: OutputConfig, options: OutputOptions): Output {
   const logIsTTY = options.json ? options.terminal.stderrIsTTY : options.terminal.stdoutIsTTY;
   const textMode = resolveFormat(config.logFormat, logIsTTY) === 'text';
-  const redactor = makeRedactor(config.secrets, publicNames(config));
+  let secrets = [...config.secrets];
+  let redactor = makeRedactor(secrets, publicNames(config));
   const stdout = pino.destination({ dest: 1, sync: true });
   // Opened at the first line that needs it: a run with nothing to warn about never does.
   let stderrDest: ReturnType<typeof pino.destination> | undefined;
@@ -84,7 +89,12 @@ export function createOutput(config: OutputConfig, options: OutputOptions): Outp
       stdout.write(options.json ? redactor.json(text, 2) : redactor.text(text));
     },
     printed: () => printed,
-    scrub: redactor.text,
+    scrub: (text) => redactor.text(text),
+    addSecrets: (more) => {
+      secrets = [...new Set([...secrets, ...more])];
+      redactor = makeRedactor(secrets, publicNames(config));
+    },
+    live: !options.json && options.terminal.stdoutIsTTY,
     textMode,
     style: printStyle,
   };

@@ -4,13 +4,15 @@ import { cleanEnv, EnvError } from 'envalid';
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { ConfigError } from '../errors.js';
+import { fleetSettings } from '../fleet/settings.js';
 import { resolveConnection } from './connection.js';
 import type { Env } from './fields.js';
 import { misspelt } from './misspelt.js';
 import { readPassFile, type PassFileRead } from './pgpass.js';
-import { secretsOf } from './secrets.js';
+import { parseDuration } from './duration.js';
+import { secretsOf, secretVar } from './secrets.js';
 import { SPEC } from './spec.js';
-import type { Config } from './types.js';
+import type { Config, ConnectionSettings } from './types.js';
 
 export interface LoadOptions {
   /** Reads `*_FILE` secrets. @default fs.readFileSync(path, 'utf8') */
@@ -29,7 +31,14 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
     },
   });
   const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const connection = resolveConnection(env, readFile, problems, options.readPassFile ?? readPassFile);
+  const readPasswords = options.readPassFile ?? readPassFile;
+  const connection = resolveConnection(env, readFile, problems, readPasswords);
+  const fleet = fleetSettings<ConnectionSettings>(env, {
+    secret: (name) => secretVar(env, name, readFile, problems),
+    connectionOf: (url) => targetConnection(url, env, readFile, readPasswords),
+    parseDuration,
+    problems,
+  });
   if (problems.length > 0 || !connection) throw new ConfigError(problems);
   const named = env.MIGRATIONS_SCHEMA !== undefined || env.MIGRATIONS_TABLE !== undefined;
   return Object.freeze({
@@ -48,9 +57,21 @@ export function loadConfig(rawEnv: Env, options: LoadOptions = {}): Config {
     color: colorFrom(env),
     terminationLog: rawEnv.TERMINATION_LOG,
     hostname: env.HOSTNAME ?? osHostname(),
-    secrets: secretsOf(connection, env),
+    secrets: [...secretsOf(connection, env), ...(fleet?.secrets ?? [])],
     warnings: misspelt(env),
+    lint: cleaned.LINT,
+    lintLargeTableRows: cleaned.LINT_LARGE_TABLE_ROWS,
+    lintLargeTableBytes: cleaned.LINT_LARGE_TABLE_SIZE,
+    fleet,
   });
+}
+
+/** A fleet target's connection string, read as DATABASE_URL is (the other variables fill in what it leaves out). */
+function targetConnection(url: string, env: Env, readFile: (path: string) => string, readPasswords: (path: string) => PassFileRead) {
+  const problems: string[] = [];
+  const connection = resolveConnection({ ...env, DATABASE_URL: url, DATABASE_URL_FILE: undefined }, readFile, problems, readPasswords);
+  if (problems.length > 0 || !connection) return { problems };
+  return { connection, secrets: secretsOf(connection, { DATABASE_URL: url }) };
 }
 
 /** envalid's own messages quote the input; ours never do. */

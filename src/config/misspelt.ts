@@ -1,5 +1,6 @@
 // A variable that is not a setting but one slip away from one: a setting the user meant and pgshift
 // would otherwise ignore without a word.
+import { FLEET_SETTINGS } from '../fleet/settings.js';
 import { SPEC } from './spec.js';
 
 type Env = Record<string, string | undefined>;
@@ -10,6 +11,7 @@ const SETTINGS = [
   'DATABASE_URL', 'DATABASE_URL_FILE', 'POSTGRES_HOST', 'POSTGRES_PORT', 'POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_PASSWORD_FILE', 'POSTGRES_DB',
   'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE', 'PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGCHANNELBINDING', 'PGCONNECT_TIMEOUT', 'PGPASSFILE',
   'NO_COLOR', 'FORCE_COLOR', 'TERMINATION_LOG',
+  ...FLEET_SETTINGS,
 ];
 
 /**

@@ -1,6 +1,7 @@
 // The environment variables pgshift reads besides the connection, as envalid validators.
 import { EnvError, makeExactValidator } from 'envalid';
 import { parseDuration } from './duration.js';
+import { parseSize } from './size.js';
 import type { LogFormat, LogLevel } from './types.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -35,6 +36,8 @@ function oneOf<T extends string>(allowed: readonly T[]) {
 
 const text = makeExactValidator<string>((input) => input);
 
+const size = makeExactValidator<number>(parseSize);
+
 export const SPEC = {
   MIGRATIONS_DIR: text({ default: './migrations' }),
   MIGRATIONS_SCHEMA: identifier({ default: 'public' }),
@@ -47,4 +50,7 @@ export const SPEC = {
   LOG_LEVEL: oneOf<LogLevel>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])({ default: 'info' }),
   LOG_FORMAT: oneOf<LogFormat>(['text', 'json', 'auto'])({ default: 'auto' }),
   HISTORY: oneOf<'found' | 'new'>(['found', 'new'])({ default: 'found' }),
+  LINT: oneOf<'off' | 'warn' | 'refuse'>(['off', 'warn', 'refuse'])({ default: 'off' }),
+  LINT_LARGE_TABLE_ROWS: count({ default: 100_000 }),
+  LINT_LARGE_TABLE_SIZE: size({ default: 100 << 20 }),
 };

@@ -1,4 +1,5 @@
 // The settings a run works with, once read from the environment (load.ts) and resolved (connection.ts).
+import type { FleetSettings } from '../fleet/settings.js';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 export type ChannelBinding = 'disable' | 'prefer' | 'require';
@@ -48,9 +49,10 @@ export interface Config {
   table: string;
   /**
    * `found`: the schema and table are pgshift's defaults, not set, so a history found elsewhere may be
-   * used (detect.ts); `set`: MIGRATIONS_SCHEMA or MIGRATIONS_TABLE names the table; `new`: HISTORY=new.
+   * used (detect.ts); `set`: MIGRATIONS_SCHEMA or MIGRATIONS_TABLE names the table; `new`: HISTORY=new;
+   * `tenant`: a fleet's schema target, whose history is in its own schema whatever other schemas hold.
    */
-  history: 'found' | 'set' | 'new';
+  history: 'found' | 'set' | 'new' | 'tenant';
   dbWaitTimeoutMs: number;
   lockTimeoutMs: number;
   awaitTimeoutMs: number;
@@ -69,4 +71,11 @@ export interface Config {
   secrets: string[];
   /** What is wrong with the environment but does not stop the run (a misspelt setting): logged as warnings. */
   warnings: string[];
+  /** LINT: lint the files before `up` applies them; `refuse` stops the run (exit 6) on a lint error. @default 'off' */
+  lint: 'off' | 'warn' | 'refuse';
+  /** LINT_LARGE_TABLE_ROWS / LINT_LARGE_TABLE_SIZE: from here a blocking statement on a table is an error, below a note. */
+  lintLargeTableRows: number;
+  lintLargeTableBytes: number;
+  /** Set when FLEET_* names many targets (src/fleet/); undefined for one database. */
+  fleet: FleetSettings<ConnectionSettings> | undefined;
 }

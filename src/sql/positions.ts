@@ -37,9 +37,13 @@ export function countCharacters(text: string, from: number, to: number): number 
   return count;
 }
 
-/** 1-based line and column of a 0-based offset into `text`. */
+/** 1-based line and column of a 0-based offset into `text` (clamped to the text); reads the text only up to it. */
 export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
-  return locate({ sql: text, lines: lineStarts(text), firstLine: 1 }, offset);
+  const at = Math.min(Math.max(offset, 0), text.length);
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) line++;
+  const lineStart = at === 0 ? 0 : text.lastIndexOf('\n', at - 1) + 1;
+  return { line, column: countCharacters(text, lineStart, at) + 1 };
 }
 
 /**

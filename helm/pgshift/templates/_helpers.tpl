@@ -66,9 +66,18 @@ argocd.argoproj.io/sync-wave: {{ .weight | quote }}
 {{- end }}
 {{- end -}}
 
+{{/*
+Is there a database secret at all? Always, except in fleet mode with the targets from a Secret file
+(then the targets carry their own credentials and database.* may be left out).
+*/}}
+{{- define "pgshift.hasDatabaseSecret" -}}
+{{- $db := .Values.database -}}
+{{- if or $db.url $db.password $db.existingSecret.name -}}true{{- end -}}
+{{- end -}}
+
 {{/* Does the chart render a Secret (database.url or database.password), or use an existing one? */}}
 {{- define "pgshift.rendersSecret" -}}
-{{- if not .Values.database.existingSecret.name -}}true{{- end -}}
+{{- if and (include "pgshift.hasDatabaseSecret" .) (not .Values.database.existingSecret.name) -}}true{{- end -}}
 {{- end -}}
 
 {{- define "pgshift.secretName" -}}
@@ -99,6 +108,16 @@ POSTGRES_PASSWORD
 
 {{- define "pgshift.secretDir" -}}/var/run/secrets/pgshift{{- end -}}
 
+{{- define "pgshift.fleetTargetsDir" -}}/var/run/secrets/pgshift-fleet{{- end -}}
+
+{{/*
+Fleet mode on a Kubernetes with backoffLimitPerIndex (beta and on by default since 1.29, GA in 1.33):
+each shard gets its own retries, and a shard whose targets failed for good fails alone (FailIndex).
+*/}}
+{{- define "pgshift.perIndexBackoff" -}}
+{{- if and .Values.fleet.enabled (semverCompare ">=1.29.0-0" .Capabilities.KubeVersion.Version) -}}true{{- end -}}
+{{- end -}}
+
 {{- define "pgshift.migrationsDir" -}}
 {{- default "/migrations" .Values.env.MIGRATIONS_DIR -}}
 {{- end -}}
@@ -126,6 +145,10 @@ POSTGRES_PASSWORD
 {{- end -}}
 {{- $wait := include "pgshift.seconds" (dict "value" .Values.env.DB_WAIT_TIMEOUT "default" "60s") | atoi -}}
 {{- $lock := include "pgshift.seconds" (dict "value" .Values.env.LOCK_TIMEOUT "default" "10m") | atoi -}}
+{{- $fleet := .Values.fleet -}}
+{{- if and $fleet.enabled (not (kindIs "invalid" $fleet.maxFailedIndexes)) (gt (int $fleet.maxFailedIndexes) (int $fleet.shards)) -}}
+{{- fail (printf "pgshift: fleet.maxFailedIndexes (%d) cannot exceed fleet.shards (%d)" (int $fleet.maxFailedIndexes) (int $fleet.shards)) -}}
+{{- end -}}
 {{- if le (int .Values.job.activeDeadlineSeconds) (add $wait $lock) -}}
 {{- fail (printf "pgshift: job.activeDeadlineSeconds (%d) must exceed DB_WAIT_TIMEOUT + LOCK_TIMEOUT (%d s) plus your longest migration, or Kubernetes kills a run that is still waiting or working" (int .Values.job.activeDeadlineSeconds) (add $wait $lock)) -}}
 {{- end -}}
@@ -137,7 +160,8 @@ ever a file path here (DATABASE_URL_FILE / POSTGRES_PASSWORD_FILE).
 */}}
 {{- define "pgshift.env" -}}
 {{- $db := .Values.database -}}
-{{- if eq (include "pgshift.secretContains" .) "url" }}
+{{- if not (include "pgshift.hasDatabaseSecret" .) }}
+{{- else if eq (include "pgshift.secretContains" .) "url" }}
 - name: DATABASE_URL_FILE
   value: {{ printf "%s/database-url" (include "pgshift.secretDir" .) | quote }}
 {{- else }}
@@ -166,6 +190,9 @@ ever a file path here (DATABASE_URL_FILE / POSTGRES_PASSWORD_FILE).
   value: {{ include "pgshift.migrationsDir" . | quote }}
 - name: TERMINATION_LOG
   value: /dev/termination-log
+{{- if .Values.fleet.enabled }}
+{{ include "pgshift.fleetEnv" . }}
+{{- end }}
 {{- range $name, $value := .Values.env }}
 {{- if and (ne $name "MIGRATIONS_DIR") (ne (toString $value) "") }}
 - name: {{ $name }}
@@ -177,13 +204,59 @@ ever a file path here (DATABASE_URL_FILE / POSTGRES_PASSWORD_FILE).
 {{- end }}
 {{- end -}}
 
+{{/*
+Fleet settings (fleet.enabled). FLEET_SHARD is not set: pgshift reads the pod's index from
+JOB_COMPLETION_INDEX, which Kubernetes sets in every pod of an Indexed Job.
+*/}}
+{{- define "pgshift.fleetEnv" -}}
+{{- $f := .Values.fleet -}}
+- name: FLEET_SHARDS
+  value: {{ $f.shards | int | toString | quote }}
+{{- if $f.targets.existingSecret.name }}
+- name: FLEET_TARGETS_FILE
+  value: {{ printf "%s/targets" (include "pgshift.fleetTargetsDir" .) | quote }}
+{{- else if $f.targets.query }}
+- name: FLEET_TARGETS_QUERY
+  value: {{ $f.targets.query | quote }}
+{{- else if $f.schemas.list }}
+- name: FLEET_SCHEMAS
+  value: {{ join "," $f.schemas.list | quote }}
+{{- else }}
+- name: FLEET_SCHEMAS_QUERY
+  value: {{ $f.schemas.query | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" $f.concurrency) }}
+- name: FLEET_CONCURRENCY
+  value: {{ $f.concurrency | int | toString | quote }}
+{{- end }}
+{{- with $f.targetTimeout }}
+- name: FLEET_TARGET_TIMEOUT
+  value: {{ . | quote }}
+{{- end }}
+{{- if gt (int $f.canary) 0 }}
+- name: FLEET_CANARY
+  value: {{ $f.canary | int | toString | quote }}
+{{- end }}
+{{- if $f.failFast }}
+- name: FLEET_FAIL_FAST
+  value: "true"
+{{- end }}
+{{- end -}}
+
 {{/* Volume mounts of pgshift. */}}
 {{- define "pgshift.volumeMounts" -}}
 - name: tmp
   mountPath: /tmp
+{{- if include "pgshift.hasDatabaseSecret" . }}
 - name: database
   mountPath: {{ include "pgshift.secretDir" . }}
   readOnly: true
+{{- end }}
+{{- if and .Values.fleet.enabled .Values.fleet.targets.existingSecret.name }}
+- name: fleet-targets
+  mountPath: {{ include "pgshift.fleetTargetsDir" . }}
+  readOnly: true
+{{- end }}
 {{- if .Values.migrations.configMap.enabled }}
 - name: migrations
   mountPath: {{ include "pgshift.migrationsDir" . }}
@@ -199,6 +272,7 @@ ever a file path here (DATABASE_URL_FILE / POSTGRES_PASSWORD_FILE).
 - name: tmp
   emptyDir:
     sizeLimit: 64Mi
+{{- if include "pgshift.hasDatabaseSecret" . }}
 - name: database
   secret:
     secretName: {{ include "pgshift.secretName" . }}
@@ -207,6 +281,16 @@ ever a file path here (DATABASE_URL_FILE / POSTGRES_PASSWORD_FILE).
     items:
       - key: {{ include "pgshift.secretKey" . }}
         path: {{ ternary "database-url" "postgres-password" (eq (include "pgshift.secretContains" .) "url") }}
+{{- end }}
+{{- if and .Values.fleet.enabled .Values.fleet.targets.existingSecret.name }}
+- name: fleet-targets
+  secret:
+    secretName: {{ .Values.fleet.targets.existingSecret.name }}
+    defaultMode: 288
+    items:
+      - key: {{ .Values.fleet.targets.existingSecret.key }}
+        path: targets
+{{- end }}
 {{- if .Values.migrations.configMap.enabled }}
 - name: migrations
   configMap:
