@@ -8,30 +8,17 @@ import type pg from 'pg';
 import { findHistories, toolName, type FoundHistory, type Tool } from './detect.js';
 import { PlanRejectedError, UsageError } from './errors.js';
 import type { HistoryTable } from './apply/history.js';
-import type { MigrationFile } from './types.js';
 import { readDbmate } from './tools/dbmate.js';
 import { readDiesel } from './tools/diesel.js';
 import { readFlyway } from './tools/flyway.js';
 import { readGolangMigrate } from './tools/golang-migrate.js';
 import { readGoose } from './tools/goose.js';
+import { readGraphileMigrate } from './tools/graphile-migrate.js';
 import { readNodePgMigrate } from './tools/node-pg-migrate.js';
+import { readPostgrator } from './tools/postgrator.js';
 import { readPrisma } from './tools/prisma.js';
-
-/** A file the other tool applied. */
-export interface Imported {
-  file: MigrationFile;
-  /** When the other tool applied it, as the database gives it (`YYYY-MM-DD HH:MM:SS…`), when it recorded that. */
-  appliedAt: string | null;
-}
-
-export interface ToolReading {
-  imported: Imported[];
-  /** What is not clean in the other tool's history: the import records nothing while there is any. */
-  problems: string[];
-}
-
-/** Reads the other tool's table (`t.sql`, quoted) and matches its rows to `files`. Reads only. */
-export type ToolReader = (client: pg.Client, t: HistoryTable, files: MigrationFile[]) => Promise<ToolReading>;
+import { readSqitch } from './tools/sqitch.js';
+import type { ToolReader, ToolReading } from './tools/reader.js';
 
 const READERS: Partial<Record<Tool, ToolReader>> = {
   flyway: readFlyway,
@@ -41,6 +28,9 @@ const READERS: Partial<Record<Tool, ToolReader>> = {
   prisma: readPrisma,
   diesel: readDiesel,
   'node-pg-migrate': readNodePgMigrate,
+  sqitch: readSqitch,
+  postgrator: readPostgrator,
+  'graphile-migrate': readGraphileMigrate,
 };
 
 export const IMPORTABLE = Object.keys(READERS) as Tool[];
@@ -70,9 +60,4 @@ export function rejectUnclean(tool: Tool, t: HistoryTable, reading: ToolReading)
   throw new PlanRejectedError([
     `import --from ${tool}: ${t.display} cannot be imported as it is; nothing was recorded:\n${reading.problems.map((p) => `  - ${p}`).join('\n')}`,
   ]);
-}
-
-/** Numeric versions compared as numbers, whatever their zero padding (`0003` is 3). */
-export function numericVersion(version: string): bigint | undefined {
-  return /^\d+$/.test(version) ? BigInt(version) : undefined;
 }

@@ -258,7 +258,7 @@ SQL from the files and never changes the other tool's table; refuses (exit 6) wh
 state is not clean.
 
 Flags:
-  --from TOOL         flyway golang-migrate dbmate goose prisma diesel node-pg-migrate
+  --from TOOL         flyway golang-migrate dbmate goose prisma diesel node-pg-migrate sqitch postgrator graphile-migrate
   --dry-run           show what would be recorded; record nothing
 ${OUTPUT}
 

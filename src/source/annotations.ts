@@ -19,6 +19,9 @@ const DIALECTS: Dialect[] = [
   { up: /^--\s*migrate:up\b/, down: /^--\s*migrate:down\b/, noTransaction: /^--\s*migrate:up\b.*\btransaction:false\b/ },
   // node-pg-migrate's SQL migrations: `-- Up Migration`, `-- Down Migration`.
   { up: /^--\s*up migration\s*$/i, down: /^--\s*down migration\s*$/i, noTransaction: /(?!)/ },
+  // graphile-migrate's committed files: a header (`--! Previous: …`, `--! Hash: …`), then the
+  // body, whose first line may be `--! no-transaction`; there is no down part.
+  { up: /^--! Previous:/, down: /(?!)/, noTransaction: /^--!\s*no-transaction\b/ },
 ];
 
 const NO_TRANSACTION = '-- pgshift:no-transaction';
@@ -27,7 +30,7 @@ const NO_TRANSACTION = '-- pgshift:no-transaction';
  * Words every up marker above holds (one scan of the text, far cheaper than testing every line
  * against every dialect): a file without any has no up part to cut.
  */
-const ANY_UP = /goose|migrate:up|up migration/i;
+const ANY_UP = /goose|migrate:up|up migration|--! Previous:/i;
 
 /**
  * The text pgshift runs of a file: unchanged unless it holds another tool's up and down markers.

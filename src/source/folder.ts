@@ -3,6 +3,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { sqitchMigrations } from '../tools/sqitch-plan.js';
 import { DIR_FILES, DOWN, LOOKALIKE, MIGRATION_DIR, notRead, REPEATABLE } from './names.js';
 
 /** A migration found in the folder: its name in the history table, its path, and what carries its version. */
@@ -17,9 +18,12 @@ export function listCandidates(dir: string, problems: string[], warnings: string
   const candidates: Candidate[] = [];
   // join(dir, name) for every entry would normalize the same folder again each time.
   const base = join(dir, sep);
+  let sqitch = false;
   for (const entry of readDir(dir)) {
     const path = base + entry.name;
     const kind = kindOf(entry, path);
+    // A sqitch project: its plan says what is applied, in which order (tools/sqitch-plan.ts).
+    if (entry.name === 'sqitch.plan' && kind === 'file') sqitch = true;
     if (kind === 'broken') problems.push(`${entry.name}: cannot be read (a dangling symlink?)`);
     else if (entry.name.endsWith('.sql') && DOWN.test(entry.name)) ignored.push(entry.name);
     else if (REPEATABLE.test(entry.name)) problems.push(`${entry.name}: a Flyway repeatable migration (R__), which pgshift does not support yet: apply its current content in a new versioned file if it changed, then remove it from MIGRATIONS_DIR`);
@@ -28,7 +32,9 @@ export function listCandidates(dir: string, problems: string[], warnings: string
     else if (kind === 'dir' && MIGRATION_DIR.test(entry.name)) candidates.push(...fromMigrationDir(entry.name, path, warnings));
     else if (kind === 'file' && LOOKALIKE.test(entry.name)) warnings.push(notRead(entry.name, entry.name.trim().replace(/\.sql$/i, '.sql')));
   }
-  return candidates;
+  if (!sqitch) return candidates;
+  for (const c of candidates) problems.push(`${c.name}: beside sqitch.plan, where pgshift applies the plan's changes only: add it as a change (\`sqitch add\`), or move it out`);
+  return sqitchMigrations(dir, problems);
 }
 
 function readDir(dir: string): Dirent[] {

@@ -8,7 +8,7 @@ import type { FileAnalysis } from '../sql/mode.js';
 import type { MigrationFile } from '../types.js';
 import { AnalyzedFile, InMemoryFile, LargeFile, LARGE_FILE_BYTES, type Read } from './files.js';
 import { listCandidates, type Candidate } from './folder.js';
-import { byName, duplicateVersions, FLYWAY, flywayOrder, MAX_NAME_BYTES, NAME } from './names.js';
+import { byName, duplicateVersions, MAX_NAME_BYTES, versionIn, versionOrders } from './names.js';
 import { checksumOf, holdsNul, needsNormalizing, normalize, notUtf8, readStart, sha256, utf8 } from './text.js';
 
 export interface LoadResult {
@@ -60,7 +60,7 @@ const TURN_FILES = 64;
 
 function finishLoad(dir: string, files: MigrationFile[], problems: string[], warnings: string[], ignored: string[]): LoadResult {
   files.sort((a, b) => byName(a.name, b.name));
-  problems.push(...duplicateVersions(files), ...flywayOrder(files));
+  problems.push(...duplicateVersions(files), ...versionOrders(files));
   if (problems.length > 0) throw cannotApply(dir, problems);
   return { files, warnings, ignored };
 }
@@ -94,10 +94,9 @@ export function followSessionStrings(files: readonly MigrationFile[], standard: 
 /** Reads a candidate; `lexNow` reports the lexer's findings now (else checkContent does, or the first use). */
 function readMigration(candidate: Candidate, problems: string[], warnings: string[], lexNow: boolean): MigrationFile | undefined {
   const { name, path } = candidate;
-  const flyway = FLYWAY.exec(candidate.versioned);
-  const match = flyway ? [flyway[0], flyway[1]!.replace(/_/g, '.')] : NAME.exec(candidate.versioned);
-  if (!match) {
-    problems.push(`${name}: a migration's name starts with its version: YYYYMMDDHHMMSS_description.sql, YYYYMMDD_description.sql or NNNN_description.sql (or Flyway's V1__description.sql)`);
+  const version = versionIn(candidate.versioned);
+  if (version === undefined) {
+    problems.push(`${name}: a migration's name starts with its version: YYYYMMDDHHMMSS_description.sql, YYYYMMDD_description.sql or NNNN_description.sql (or Flyway's V1__description.sql, postgrator's 001.do.description.sql, graphile-migrate's 000001.sql)`);
     return undefined;
   }
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
@@ -106,7 +105,7 @@ function readMigration(candidate: Candidate, problems: string[], warnings: strin
   }
   let file: InMemoryFile | LargeFile | undefined;
   try {
-    file = openMigration(name, match[1]!, path, problems, lexNow);
+    file = openMigration(name, version, path, problems, lexNow);
   } catch (err) {
     problems.push(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
     return undefined;

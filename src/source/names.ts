@@ -9,10 +9,16 @@ import type { MigrationFile } from '../types.js';
 export const NAME = /^(\d(?:[\d-]*\d)?)_(.+)\.sql$/;
 /** Flyway's versioned files: `V1__name.sql`, `V1.2__name.sql`, `V1_2__name.sql` (version 1.2). */
 export const FLYWAY = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
+/**
+ * postgrator's `001.do.name.sql` (version 1) and graphile-migrate's committed `000001.sql` and
+ * `000002-message.sql` (version 000001): the version is the digits before the first dot or dash.
+ */
+export const DOTTED = /^(\d+)(?:\.do(?:\..*)?|-[-\w]*)?\.sql$/;
+const POSTGRATOR = /^\d+\.do(?:\..*)?\.sql$/;
 /** Flyway's repeatable files (`R__name.sql`): run again whenever they change, which pgshift does not do. */
 export const REPEATABLE = /^R__.+\.sql$/;
-/** golang-migrate's rollback files, and Flyway's undo files (`U1__name.sql`): pgshift applies forward only. */
-export const DOWN = /\.down\.sql$|^U\d+(?:[._]\d+)*__.+\.sql$/;
+/** golang-migrate's rollback files, Flyway's undo files (`U1__name.sql`), postgrator's `001.undo.name.sql`: pgshift applies forward only. */
+export const DOWN = /\.down\.sql$|^U\d+(?:[._]\d+)*__.+\.sql$|^\d+\.undo\./;
 /**
  * The version of a name as the history table stores it: `0003_x.sql`, Flyway's `V1_2__x.sql` (1.2),
  * or for a folder per migration `<version>_<name>/up.sql`; undefined for a name that carries none.
@@ -20,8 +26,13 @@ export const DOWN = /\.down\.sql$|^U\d+(?:[._]\d+)*__.+\.sql$/;
 export function versionOf(stored: string): string | undefined {
   const slash = stored.indexOf('/');
   const versioned = slash < 0 ? stored : `${stored.slice(0, slash)}.sql`;
+  return versionIn(versioned);
+}
+
+/** The version a file name (or a folder's name plus `.sql`) carries, in any of the layouts above. */
+export function versionIn(versioned: string): string | undefined {
   const flyway = FLYWAY.exec(versioned);
-  return flyway ? flyway[1]!.replace(/_/g, '.') : NAME.exec(versioned)?.[1];
+  return flyway ? flyway[1]!.replace(/_/g, '.') : (NAME.exec(versioned) ?? DOTTED.exec(versioned))?.[1];
 }
 /** A folder per migration, as Prisma (`<version>_<name>/migration.sql`) and diesel (`…/up.sql`) lay them out. */
 export const MIGRATION_DIR = /^\d(?:[\d-]*\d)?_[^/\\]+$/;
@@ -57,19 +68,27 @@ export function notRead(name: string, renamed: string): string {
 }
 
 /**
- * pgshift applies files in name order; Flyway in version order (`V2__` before `V10__`). Where the two
- * differ the folder is refused rather than applied in an order its author did not mean.
+ * pgshift applies files in name order; Flyway and postgrator in version order (`V2__` before
+ * `V10__`, `2.do.` before `10.do.`). Where the two differ the folder is refused rather than applied
+ * in an order its author did not mean.
  */
-export function flywayOrder(files: MigrationFile[]): string[] {
-  const flyway = files.filter((f) => FLYWAY.test(f.name));
-  for (let i = 1; i < flyway.length; i++) {
-    const [a, b] = [flyway[i - 1]!, flyway[i]!];
-    if (compareVersions(a.version, b.version) > 0) {
-      return [`${a.name} sorts before ${b.name} by name but after it by Flyway's version, and pgshift applies files in name order: rename the files so their names sort in version order without changing their versions (V1__ → V1_0__ next to V1_1__; V2__ → V002__ next to V010__: Flyway reads V1_0 as 1 and V002 as 2, so its history still matches)`];
-    }
+export function versionOrders(files: MigrationFile[]): string[] {
+  return [...versionOrder(files, FLYWAY, FLYWAY_ORDER), ...versionOrder(files, POSTGRATOR, POSTGRATOR_ORDER)];
+}
+
+function versionOrder(files: MigrationFile[], pattern: RegExp, advice: (a: string, b: string) => string): string[] {
+  const theirs = files.filter((f) => pattern.test(f.name));
+  for (let i = 1; i < theirs.length; i++) {
+    const [a, b] = [theirs[i - 1]!, theirs[i]!];
+    if (compareVersions(a.version, b.version) > 0) return [advice(a.name, b.name)];
   }
   return [];
 }
+
+const FLYWAY_ORDER = (a: string, b: string) =>
+  `${a} sorts before ${b} by name but after it by Flyway's version, and pgshift applies files in name order: rename the files so their names sort in version order without changing their versions (V1__ → V1_0__ next to V1_1__; V2__ → V002__ next to V010__: Flyway reads V1_0 as 1 and V002 as 2, so its history still matches)`;
+const POSTGRATOR_ORDER = (a: string, b: string) =>
+  `${a} sorts before ${b} by name but after it by postgrator's version, and pgshift applies files in name order: pad the versions with zeros so names sort in version order (2.do.x.sql → 002.do.x.sql next to 010.do.y.sql: postgrator reads 002 as 2, so its history still matches)`;
 
 /** Flyway's version order: dot-separated numbers, compared as numbers (`1.10` after `1.9`; `1.0` equals `1`). */
 export function compareVersions(a: string, b: string): number {

@@ -1,7 +1,7 @@
 // dbmate keeps one row per applied file: its version, the digits its name starts with
 // (pkg/dbmate/db.go: the version is the leading digits of the file name; pkg/driver/postgres:
 // `create table if not exists schema_migrations (version varchar(128) primary key)`).
-import type { ToolReader } from '../import.js';
+import type { ToolReader } from './reader.js';
 
 export const readDbmate: ToolReader = async (client, t, files) => {
   const { rows } = await client.query<{ version: string }>(`SELECT version::text AS version FROM ${t.sql} ORDER BY version`);

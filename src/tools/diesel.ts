@@ -1,6 +1,6 @@
 // diesel keeps one row per applied migration: the version of its folder's name with the separators
 // removed (`2020-01-01-000000_create_users` → `20200101000000`): diesel_migrations/migrations_internals/src/lib.rs version_from_string.
-import type { ToolReader } from '../import.js';
+import type { ToolReader } from './reader.js';
 
 export const readDiesel: ToolReader = async (client, t, files) => {
   const { rows } = await client.query<{ version: string; at: string }>(`SELECT version, run_on::text AS at FROM ${t.sql} ORDER BY version`);

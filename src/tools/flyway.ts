@@ -6,7 +6,7 @@
 // org/flywaydb/core/internal/database/postgresql/createMetaDataTable.sql).
 import { readFileSync } from 'node:fs';
 import { compareVersions } from '../source/names.js';
-import type { Imported, ToolReader } from '../import.js';
+import type { Imported, ToolReader } from './reader.js';
 
 interface Row {
   version: string | null;

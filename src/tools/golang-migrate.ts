@@ -1,7 +1,7 @@
 // golang-migrate keeps one row: the last version applied and whether it stopped partway (`dirty`).
 // Every file with a version up to it was applied. (database/postgres/postgres.go: ensureVersionTable,
 // SetVersion.)
-import { numericVersion, type ToolReader } from '../import.js';
+import { numericVersion, type ToolReader } from './reader.js';
 
 export const readGolangMigrate: ToolReader = async (client, t, files) => {
   const { rows } = await client.query<{ version: string; dirty: boolean }>(`SELECT version::text AS version, dirty FROM ${t.sql}`);

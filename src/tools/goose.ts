@@ -1,7 +1,7 @@
 // goose appends a row per up (is_applied = true) and, in older releases, per down (false); newer
 // releases delete the row on down. A version is applied when its latest row says so; version 0 is
 // the row goose writes when it creates the table. (internal/dialect/dialectquery/postgres.go.)
-import { numericVersion, type ToolReader } from '../import.js';
+import { numericVersion, type ToolReader } from './reader.js';
 
 export const readGoose: ToolReader = async (client, t, files) => {
   const { rows } = await client.query<{ version: string; applied: boolean; at: string | null }>(

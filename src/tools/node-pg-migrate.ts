@@ -1,6 +1,6 @@
 // node-pg-migrate keeps one row per applied migration: its file name without the extension
 // (src/migration.ts markAsRun; src/runner.ts ensureMigrationsTable: id SERIAL, name, run_on).
-import type { ToolReader } from '../import.js';
+import type { ToolReader } from './reader.js';
 
 export const readNodePgMigrate: ToolReader = async (client, t, files) => {
   const { rows } = await client.query<{ name: string; at: string }>(`SELECT name, run_on::text AS at FROM ${t.sql} ORDER BY run_on, id`);

@@ -2,7 +2,7 @@
 // finishes (finished_at); `migrate resolve --rolled-back` sets rolled_back_at on a failed one. The
 // checksum is the SHA-256 hex of migration.sql as it was applied. A folder is
 // `migrations/<version>_<name>/migration.sql` and its row's migration_name is the folder's name.
-import type { ToolReader } from '../import.js';
+import type { ToolReader } from './reader.js';
 
 interface Row {
   name: string;

@@ -39,6 +39,23 @@ async function earlierScriptApplied(): Promise<void> {
   await db.query(`INSERT INTO kb.schema_migrations (filename, checksum, execution_time_ms, success, error_message) VALUES ('0004_d.sql', $1, 2, false, 'relation "x" does not exist')`, [sha(FILES['0004_d.sql'])]);
 }
 
+/** Runs `fn` with the URL of a new login role that may use schema public only (dropped after). */
+async function asRoleOnPublic(fn: (url: string) => Promise<void>): Promise<void> {
+  const role = `app_${randomBytes(4).toString('hex')}`;
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  await withClient(adminUrl(), (c) => c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`));
+  try {
+    await db.query(`GRANT ALL ON SCHEMA public TO ${role}`);
+    const u = new URL(db.url);
+    u.username = role;
+    u.password = password;
+    await fn(u.toString());
+  } finally {
+    await db.query(`DROP OWNED BY ${role}`);
+    await withClient(adminUrl(), (c) => c.query(`DROP ROLE ${role}`));
+  }
+}
+
 const applied = (stdout: string) => jsonLines(stdout).filter((e) => e.event === 'migration.applied').map((e) => e.file);
 const tables = async () => (await db.query<{ t: string }>(`SELECT schemaname || '.' || tablename AS t FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`)).map((r) => r.t);
 const values = async () => (await db.query<{ id: number }>('SELECT id FROM a ORDER BY id')).map((r) => r.id);
@@ -116,23 +133,13 @@ describe("the earlier script's kb.schema_migrations", () => {
 
   it('a role that may not read kb: exit 3 with the grant, nothing applied or created', async () => {
     await earlierScriptApplied();
-    const role = `app_${randomBytes(4).toString('hex')}`;
-    const password = `pw-${randomBytes(8).toString('hex')}`;
-    await withClient(adminUrl(), (c) => c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`));
-    try {
-      await db.query(`GRANT ALL ON SCHEMA public TO ${role}`);
-      const u = new URL(db.url);
-      u.username = role;
-      u.password = password;
-      const r = await run([], { DATABASE_URL: u.toString(), MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
+    await asRoleOnPublic(async (url) => {
+      const r = await run([], { DATABASE_URL: url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' });
       expect(r.code, r.stdout).toBe(3);
       expect(r.stdout + r.stderr).toContain("kb.schema_migrations (the earlier script's history) exists but the role may not read it; GRANT USAGE ON SCHEMA kb");
       expect(await tables()).toEqual(['kb.schema_migrations', 'public.a']);
       expect(await values()).toEqual([1, 2, 3]);
-    } finally {
-      await db.query(`DROP OWNED BY ${role}`);
-      await withClient(adminUrl(), (c) => c.query(`DROP ROLE ${role}`));
-    }
+    });
   });
 });
 
@@ -175,6 +182,22 @@ describe("another tool's history", () => {
     expect(r.stdout + r.stderr).toContain('kb.schema_migrations: to keep using it, set MIGRATIONS_SCHEMA=kb');
     expect(r.stdout + r.stderr).toContain('public.flyway_schema_history: to carry its applied migrations over without running them, run: pgshift import --from flyway');
     expect(await values()).toEqual([1, 2, 3]);
+  });
+
+  it("sqitch's registry in a schema the role may not use: the run says so next to the import command (exit 6), and the import names the grant (exit 3)", async () => {
+    // sqitch 1.3.1 lib/App/Sqitch/Engine/pg.sql, the columns detection reads.
+    await db.query('CREATE SCHEMA sqitch');
+    await db.query('CREATE TABLE sqitch.changes (change_id TEXT PRIMARY KEY, script_hash TEXT NULL, change TEXT NOT NULL, project TEXT NOT NULL, note TEXT NOT NULL DEFAULT \'\', committed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())');
+    await asRoleOnPublic(async (url) => {
+      const env = { DATABASE_URL: url, MIGRATIONS_DIR: await writeMigrations(FILES), LOG_FORMAT: 'text' };
+      const r = await run([], env);
+      expect(r.code, r.stdout).toBe(6);
+      expect(r.stdout + r.stderr).toContain('sqitch.changes: to carry its applied migrations over without running them, run: pgshift import --from sqitch (the role may not read it: GRANT USAGE ON SCHEMA sqitch and SELECT ON sqitch.changes to it first)');
+      const imported = await run(['import', '--from', 'sqitch'], env);
+      expect(imported.code, imported.stdout + imported.stderr).toBe(3);
+      expect(imported.stdout + imported.stderr).toContain('import: the role may not read sqitch.changes; GRANT USAGE ON SCHEMA sqitch and SELECT ON sqitch.changes to it');
+      expect(await tables()).toEqual(['sqitch.changes']);
+    });
   });
 
   it("pgshift's own history in another schema under another name: exit 6 with both settings", async () => {
