@@ -45,9 +45,10 @@ async function main(): Promise<ExitCode> {
   if (args.command === 'version') return print(`${VERSION}\n`);
 
   const json = args.format === 'json';
-  const env = await environment(args);
+  let env: Record<string, string | undefined> = process.env;
   let config: Config;
   try {
+    env = await environment(args);
     config = loadConfig(env);
   } catch (err) {
     const settings = outputSettings(env);
