@@ -7,7 +7,7 @@ import type { Logger } from '../output/logger.js';
 import { attemptTimeout } from './attempt.js';
 import { describeConnectError, isTransient, reasonOf } from './failure.js';
 import { openSession } from './open.js';
-import type { Session } from './session.js';
+import { closeSession, type Session } from './session.js';
 import { describeTarget } from './target.js';
 
 /**
@@ -23,13 +23,15 @@ export async function connect(config: Config, log: Logger, signal: AbortSignal):
   // p-retry picks each delay itself (with jitter) after onFailedAttempt, so the wait is logged when it
   // has passed, as the next attempt starts: the delay logged is the one that was waited.
   let failed: { attempt: number; error: unknown; at: number } | undefined;
+  // p-retry throws the abort reason even after an attempt succeeded: that session is closed, not left open.
+  let opened: Session | undefined;
   try {
     return await pRetry(
       (attempt) => {
         if (failed) {
           log.warn({ event: 'db.wait', attempt: failed.attempt, reason: reasonOf(failed.error), nextDelayMs: Date.now() - failed.at, target }, 'database not ready; retrying');
         }
-        return openSession(config, log, Date.now() + attemptTimeout(config, deadline), attempt, signal);
+        return openSession(config, log, Date.now() + attemptTimeout(config, deadline), attempt, signal).then((session) => (opened = session));
       },
       {
         ...BACKOFF,
@@ -43,6 +45,7 @@ export async function connect(config: Config, log: Logger, signal: AbortSignal):
       },
     );
   } catch (err) {
+    if (opened) closeSession(opened);
     if (err instanceof MigratorError) throw err;
     if (signal.aborted && signal.reason instanceof MigratorError) throw signal.reason;
     if (isTransient(err)) {
