@@ -7,8 +7,26 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSql } from '../../src/sql/mode.js';
 import { createDatabase, type TestDatabase } from '../helpers/db.js';
+import { PG_MAJOR } from '../helpers/server.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/statements/', import.meta.url));
+
+/**
+ * Syntax the lexer knows (it follows the newest grammar) that older servers reject as a syntax error:
+ * on those (the matrix runs, PGSHIFT_TEST_PG=13…) the lexer's side is still checked, the server's
+ * side of the case is skipped.
+ */
+const SINCE: Readonly<Record<string, number>> = {
+  'begin-atomic': 14,
+  'REINDEX (CONCURRENTLY) TABLE t': 14,
+  'REINDEX (CONCURRENTLY false) TABLE t': 14,
+  'ALTER TABLE parted DETACH PARTITION part1 CONCURRENTLY': 14,
+  'CLUSTER (VERBOSE)': 14,
+  'CLUSTER (VERBOSE) t': 14,
+  'REINDEX SYSTEM': 15,
+  'REINDEX DATABASE': 15,
+};
+const serverLacks = (key: string) => Number(PG_MAJOR) < (SINCE[key] ?? 0);
 
 /** Golden inputs that are valid SQL, without problems, and can run inside a transaction. */
 const RUNNABLE = readdirSync(FIXTURES)
@@ -46,8 +64,9 @@ describe('split points are statement boundaries on a real server', () => {
     expect(RUNNABLE.length).toBeGreaterThanOrEqual(20);
   });
 
-  it.each(RUNNABLE)('$name: each statement runs alone', async ({ sql }) => {
+  it.for(RUNNABLE)('$name: each statement runs alone', async ({ name, sql }, ctx) => {
     const a = analyzeSql(sql);
+    if (serverLacks(name)) return ctx.skip();
     const db = await createDatabase();
     const client = await db.connect();
     try {
@@ -62,8 +81,9 @@ describe('split points are statement boundaries on a real server', () => {
     }
   });
 
-  it.each(RUNNABLE)('$name: the body runs as one query', async ({ sql }) => {
+  it.for(RUNNABLE)('$name: the body runs as one query', async ({ name, sql }, ctx) => {
     const a = analyzeSql(sql);
+    if (serverLacks(name)) return ctx.skip();
     const db = await createDatabase();
     const client = await db.connect();
     try {
@@ -149,13 +169,15 @@ describe('refused statements match the server', () => {
     await db?.drop();
   });
 
-  it.each(REFUSED)('refused: %s', async (sql) => {
+  it.for(REFUSED)('refused: %s', async (sql, ctx) => {
     expect(analyzeSql(sql).mode).toBe('no-transaction');
+    if (serverLacks(sql)) return ctx.skip();
     expect(await errorInBlock(client, sql)).toBe('25001');
   });
 
-  it.each(ALLOWED)('allowed: %s', async (sql) => {
+  it.for(ALLOWED)('allowed: %s', async (sql, ctx) => {
     expect(analyzeSql(sql).mode).toBe('transaction');
+    if (serverLacks(sql)) return ctx.skip();
     expect(await errorInBlock(client, sql)).toBeUndefined();
   });
 });
