@@ -459,7 +459,7 @@ t_image_contents() {
     local sh=(timeout 60 docker run --rm --network host --entrypoint /bin/sh "$IMAGE" -c)
     expect_eq "$("${sh[@]}" 'echo "$(id -u):$(id -g)"')" "1000:0" "a container runs as 1000:0"
     expect_match "$("${sh[@]}" 'node --version')" '^v24\.' "Node 24"
-    expect_eq "$("${sh[@]}" 'ls -A /app')" "$(printf 'compile-cache\npgshift.mjs')" "/app holds the bundle and its compile cache"
+    expect_eq "$("${sh[@]}" 'ls -A /app')" "$(printf 'compile-cache\nlibpg-query.wasm\npgshift-parser.mjs\npgshift.mjs')" "/app holds the bundle, lint's parser beside it (loaded only by lint) and the compile cache"
     expect_match "$("${sh[@]}" 'ls /app/compile-cache')" '^v24\.[0-9.]+-x64-[0-9a-f]+-1000$' "the compile cache is uid 1000's"
     expect_empty "$("${sh[@]}" 'find / -xdev -path /usr/local/lib/node_modules -prune -o -name node_modules -print 2>/dev/null')" \
         "no node_modules in the image (besides the base image's global npm)"
