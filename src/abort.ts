@@ -19,3 +19,16 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (!signal.aborted) return;
   throw signal.reason instanceof MigratorError ? signal.reason : new Error('aborted', { cause: signal.reason });
 }
+
+/**
+ * A controller of its own (to abort one part of the run: a fleet target's deadline, an abandoned
+ * connect) that also aborts when `parent` does, with `reasonOf(parent.reason)`. release() stops
+ * following the parent once that part is over.
+ */
+export function followSignal(parent: AbortSignal | undefined, reasonOf: (reason: unknown) => unknown = (r) => r): { controller: AbortController; release(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort(reasonOf(parent?.reason));
+  if (parent?.aborted) abort();
+  else parent?.addEventListener('abort', abort, { once: true });
+  return { controller, release: () => parent?.removeEventListener('abort', abort) };
+}

@@ -4,6 +4,7 @@
 // handlers, no environment read unless the caller passes `env: process.env`; it logs only through
 // the caller's logger; failures are thrown as MigratorError subclasses carrying the CLI's exit code.
 import type { CliArgs } from './cli/parse.js';
+import { followSignal } from './abort.js';
 import { runCommand } from './commands/index.js';
 import type { CommandResult, PlanResult, StatusResult, UpResult, ValidateResult } from './commands/results.js';
 import { loadConfig } from './config/load.js';
@@ -71,15 +72,11 @@ export async function validate(options: Options): Promise<{ files: number; plan:
 async function run<R extends CommandResult>(options: Options, args: Partial<CliArgs> & Pick<CliArgs, 'command'>): Promise<R> {
   const config = loadConfig(options.env);
   const log = createForwardingLogger(config, options.logger);
-  const controller = new AbortController();
-  const caller = options.signal;
-  const abort = () => controller.abort(new InterruptedError('AbortSignal', { cause: caller?.reason }));
-  if (caller?.aborted) abort();
-  caller?.addEventListener('abort', abort, { once: true });
+  const { controller, release } = followSignal(options.signal, (reason) => new InterruptedError('AbortSignal', { cause: reason }));
   try {
     const cli: CliArgs = { format: 'human', strict: options.strict ?? false, ...args };
     return (await runCommand({ config, args: cli, log, signal: controller.signal })) as R;
   } finally {
-    caller?.removeEventListener('abort', abort);
+    release();
   }
 }

@@ -2,6 +2,7 @@
 // starts first and the folder is read while the session opens, the lock is taken and the history is
 // read: the run waits for the slower of the two, not for both. Files are lexed only once the plan
 // shows which are not applied as they are.
+import { followSignal } from '../abort.js';
 import { applyFiles } from '../apply/apply.js';
 import { applicationName } from '../session/setup.js';
 import type { Session } from '../session/session.js';
@@ -41,9 +42,7 @@ async function readFolder(ctx: Context): Promise<MigrationFile[]> {
 
 /** `ctx` with a signal that also aborts when abandon() is called (SIGTERM/SIGINT still abort it too). */
 function abandonable(ctx: Context): { ctx: Context; abandon(reason: unknown): void } {
-  const controller = new AbortController();
-  if (ctx.signal.aborted) controller.abort(ctx.signal.reason);
-  else ctx.signal.addEventListener('abort', () => controller.abort(ctx.signal.reason), { once: true });
+  const { controller } = followSignal(ctx.signal);
   return { ctx: { ...ctx, signal: controller.signal }, abandon: (reason) => controller.abort(reason) };
 }
 

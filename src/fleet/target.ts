@@ -7,7 +7,7 @@ import type { Config, ConnectionSettings } from '../config/types.js';
 import { exitCodeOf, MigratorError, TargetTimeoutError, type ExitCode } from '../errors.js';
 import type { CommandResult } from '../commands/results.js';
 import type { FleetTarget } from './settings.js';
-
+import { followSignal } from '../abort.js';
 
 /** `behind` (status, plan): files are pending, failed or in question there. */
 export type TargetStatus = 'applied' | 'upToDate' | 'behind' | 'failed' | 'interrupted' | 'notStarted';
@@ -31,7 +31,6 @@ export interface TargetResult {
   durationMs?: number;
 }
 
-
 const MAX_ERROR_CHARS = 600;
 
 /**
@@ -41,10 +40,7 @@ const MAX_ERROR_CHARS = 600;
  */
 export async function runTarget(ctx: Context, target: FleetTarget<ConnectionSettings>, runOne: RunOne, timeoutMs: number | undefined): Promise<TargetResult> {
   const started = Date.now();
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(ctx.signal.reason);
-  if (ctx.signal.aborted) onAbort();
-  else ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const { controller, release } = followSignal(ctx.signal);
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new TargetTimeoutError(`${target.name}: still running after FLEET_TARGET_TIMEOUT (${Math.round(timeoutMs / 1000)}s); cancelled and rolled back`)), timeoutMs);
   const log = ctx.log.child({ target: target.name }, ctx.out.textMode ? { level: quieter(ctx.log.level) } : {});
   const one = { config: targetConfig(ctx.config, target), args: { ...ctx.args, format: 'json' as const }, log, signal: controller.signal };
@@ -68,7 +64,7 @@ export async function runTarget(ctx: Context, target: FleetTarget<ConnectionSett
     };
   } finally {
     clearTimeout(timer);
-    ctx.signal.removeEventListener('abort', onAbort);
+    release();
   }
 }
 
