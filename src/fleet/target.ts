@@ -43,7 +43,7 @@ export async function runTarget(ctx: Context, target: FleetTarget<ConnectionSett
   const { controller, release } = followSignal(ctx.signal);
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new TargetTimeoutError(`${target.name}: still running after FLEET_TARGET_TIMEOUT (${Math.round(timeoutMs / 1000)}s); cancelled and rolled back`)), timeoutMs);
   const log = ctx.log.child({ target: target.name }, ctx.out.textMode ? { level: quieter(ctx.log.level) } : {});
-  const one = { config: targetConfig(ctx.config, target), args: { ...ctx.args, format: 'json' as const }, log, signal: controller.signal };
+  const one = { config: targetConfig(ctx.config, target), args: ctx.args, log, signal: controller.signal };
   try {
     return { target: target.name, ...resultOf(await runOne(one)), durationMs: Date.now() - started };
   } catch (thrown) {
