@@ -26,7 +26,7 @@ export async function readFiles(ctx: Context): Promise<MigrationFile[]> {
  */
 export async function withFilesAndSession<T>(ctx: Context, fn: (session: Session, files: MigrationFile[]) => Promise<T>): Promise<T> {
   const dir = ctx.config.migrationsDir;
-  const files = logLoaded(ctx, await loadMigrations(dir));
+  const files = logLoaded(ctx, await loadMigrations(dir, { lex: 'later' }));
   try {
     return await withSession(ctx, (session) => {
       followSessionStrings(files, session.standardConformingStrings);

@@ -29,6 +29,13 @@ export interface Read {
   rawChecksum: string;
 }
 
+/**
+ * What an InMemoryFile holds of what was read, beyond its checksums (its text is always held when
+ * working it out was part of checksumming): 'text' decoded now, 'bytes' to decode when first used,
+ * 'nothing' to read the file again then.
+ */
+export type Hold = 'text' | 'bytes' | 'nothing';
+
 /** What a file's analysis answers, worked out when first asked for (or by checkContent). */
 export abstract class AnalyzedFile {
   abstract analysis(): FileAnalysis;
@@ -68,12 +75,13 @@ export class InMemoryFile extends AnalyzedFile implements MigrationFile {
   #sql: string | undefined;
   #analysis: SqlAnalysis | undefined;
 
-  /** `keep`: hold `read.bytes` (else they are a view of a buffer that is about to be reused). */
-  constructor(read: Read, keep: boolean) {
+  /** See Hold. Without 'bytes', `read.bytes` may be a view of a buffer that is about to be reused. */
+  constructor(read: Read, hold: Hold) {
     super();
     ({ version: this.version, name: this.name, path: this.path, checksum: this.checksum, rawChecksum: this.rawChecksum } = read);
-    this.#sql = read.sql === undefined ? undefined : upPart(read.sql);
-    this.#bytes = read.sql === undefined && keep ? read.bytes : undefined;
+    const text = read.sql ?? (hold === 'text' ? read.bytes.toString('utf8') : undefined);
+    this.#sql = text === undefined ? undefined : upPart(text);
+    this.#bytes = text === undefined && hold === 'bytes' ? read.bytes : undefined;
   }
 
   /** Normalized text (leading BOM removed, CRLF → LF); of another tool's two-way file, the up part (annotations.ts). */

@@ -6,7 +6,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { SourceError } from '../errors.js';
 import type { FileAnalysis } from '../sql/mode.js';
 import type { MigrationFile } from '../types.js';
-import { AnalyzedFile, InMemoryFile, LargeFile, LARGE_FILE_BYTES, type Read } from './files.js';
+import { AnalyzedFile, InMemoryFile, LargeFile, LARGE_FILE_BYTES, type Hold, type Read } from './files.js';
 import { listCandidates, type Candidate } from './folder.js';
 import { byName, duplicateVersions, MAX_NAME_BYTES, versionIn, versionOrders } from './names.js';
 import { checksumOf, holdsNul, needsNormalizing, normalize, notUtf8, readStart, sha256, utf8 } from './text.js';
@@ -23,10 +23,13 @@ export interface LoadOptions {
   /**
    * When the lexer reads each file. 'on-use': when its mode or parts are first asked for, or by
    * checkContent — the run on every pod start, where usually nothing is pending, lexes only what it
-   * applies. 'now': every file as it is read, its findings refused together with the folder's.
+   * applies, and holds only the checksums of the rest (a file is read again if it is used). 'later':
+   * the same, but every file's text is held, for a command that will lex them all once connected
+   * (status, plan): reading each file twice would cost more than holding the text. 'now': every
+   * file as it is read, its findings refused together with the folder's.
    * @default 'on-use'
    */
-  lex?: 'now' | 'on-use';
+  lex?: 'now' | 'later' | 'on-use';
 }
 
 /**
@@ -41,7 +44,7 @@ export async function loadMigrations(dir: string, { lex = 'on-use' }: LoadOption
   const files: MigrationFile[] = [];
   let read = 0;
   for (const candidate of listCandidates(dir, problems, warnings, ignored)) {
-    const file = readMigration(candidate, problems, warnings, lex === 'now');
+    const file = readMigration(candidate, problems, warnings, lex);
     if (file) files.push(file);
     if (++read % TURN_FILES === 0) await nextTurn();
   }
@@ -91,8 +94,8 @@ export function followSessionStrings(files: readonly MigrationFile[], standard: 
   for (const file of files) if (file instanceof AnalyzedFile) file.startStrings(standard);
 }
 
-/** Reads a candidate; `lexNow` reports the lexer's findings now (else checkContent does, or the first use). */
-function readMigration(candidate: Candidate, problems: string[], warnings: string[], lexNow: boolean): MigrationFile | undefined {
+/** Reads a candidate; with `lex: 'now'` the lexer's findings are reported now (else checkContent does, or the first use). */
+function readMigration(candidate: Candidate, problems: string[], warnings: string[], lex: LoadOptions['lex']): MigrationFile | undefined {
   const { name, path } = candidate;
   const version = versionIn(candidate.versioned);
   if (version === undefined) {
@@ -105,35 +108,34 @@ function readMigration(candidate: Candidate, problems: string[], warnings: strin
   }
   let file: InMemoryFile | LargeFile | undefined;
   try {
-    file = openMigration(name, version, path, problems, lexNow);
+    file = openMigration(name, version, path, problems, lex === 'on-use' ? 'nothing' : 'text');
   } catch (err) {
     problems.push(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code})`);
     return undefined;
   }
-  if (file && lexNow) reportAnalysis(name, file.analysis(), problems, warnings);
+  if (file && lex === 'now') reportAnalysis(name, file.analysis(), problems, warnings);
   return file;
 }
 
 /**
- * `keep`: hold the bytes of a small file. Without it (the no-op path) only its checksums are kept and
- * the file is read again if its text is ever needed — on a no-op run, never: copying 1000 files out
- * of the shared buffer would touch fresh memory for every file.
+ * `hold: 'nothing'` (the no-op path): a small file's checksums only, and the file is read again if
+ * its text is ever needed — on a no-op run, never: copying 1000 files out of the shared buffer would
+ * touch fresh memory for every file. A file larger than the shared buffer has its own bytes anyway.
  */
-function openMigration(name: string, version: string, path: string, problems: string[], keep: boolean): InMemoryFile | LargeFile | undefined {
+function openMigration(name: string, version: string, path: string, problems: string[], hold: 'nothing' | 'text'): InMemoryFile | LargeFile | undefined {
   const fd = openSync(path, 'r');
   try {
     const start = readStart(fd);
-    let bytes: Buffer;
-    if (start.whole) {
-      bytes = keep ? Buffer.from(start.bytes) : start.bytes;
-    } else {
+    let bytes = start.bytes;
+    let held: Hold = hold;
+    if (!start.whole) {
       const size = fstatSync(fd).size;
       if (size > LARGE_FILE_BYTES) return LargeFile.read(name, version, path, fd, problems);
       bytes = readFileSync(fd);
-      keep = true;
+      held = hold === 'nothing' ? 'bytes' : hold;
     }
     const read = readBytes(name, version, path, bytes, problems);
-    return read && new InMemoryFile(read, keep);
+    return read && new InMemoryFile(read, held);
   } finally {
     closeSync(fd);
   }
@@ -143,7 +145,7 @@ function openMigration(name: string, version: string, path: string, problems: st
 export function parseMigration(name: string, version: string, path: string, bytes: Buffer, problems: string[], warnings: string[]): MigrationFile | undefined {
   const read = readBytes(name, version, path, bytes, problems);
   if (!read) return undefined;
-  const file = new InMemoryFile(read, true);
+  const file = new InMemoryFile(read, 'text');
   reportAnalysis(name, file.analysis(), problems, warnings);
   return file;
 }
