@@ -3,23 +3,8 @@
 import type { CommandResult } from './commands/results.js';
 import type { ApplyResult } from './types.js';
 
-export const EXIT = {
-  ok: 0,
-  migrationFailed: 1,
-  usage: 2,
-  config: 3,
-  unreachable: 4,
-  lockTimeout: 5,
-  validation: 6,
-  /** `status --exit-code`: files are pending, nothing is wrong. */
-  pending: 7,
-  internal: 70,
-  sighup: 129,
-  sigint: 130,
-  sigterm: 143,
-} as const;
-
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+export { EXIT, type ExitCode } from './exit-codes.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
 
 export abstract class MigratorError extends Error {
   abstract readonly code: string;

@@ -7,10 +7,10 @@ import { create } from './create.js';
 import { importHistory } from './import.js';
 import { dryRun, status, validate } from './inspect.js';
 import { repair } from './repair.js';
-import { FleetFailedError, LintError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { runFleet } from '../fleet/run.js';
-import { readOnlyPlan, withPartial } from './planning.js';
-import type { CommandResult, PrintedResult } from './results.js';
+import { readOnlyPlan } from './planning.js';
+import type { CommandResult, FleetResult, LintResult } from './results.js';
 import { up } from './up.js';
 import { awaitApplied, waitOnly } from './wait.js';
 
@@ -39,29 +39,17 @@ export function runCommand(ctx: Context): Promise<CommandResult> {
   return ENTRIES[command](ctx);
 }
 
-/** `up`, `status`, `plan` over every FLEET_* target (src/fleet/); each target runs the entry above. */
-async function fleet(ctx: Context): Promise<PrintedResult<'fleet'>> {
-  const out = printingOutput(ctx, 'fleets');
-  try {
-    return { command: 'fleet', outcome: await runFleet({ ...ctx, out }, (one) => runCommand(one)) };
-  } catch (err) {
-    // Thrown once the fleet's report is printed: it is the run's result, not another document.
-    throw err instanceof FleetFailedError ? withPartial(err, { command: 'fleet', outcome: '' }) : err;
-  }
+/**
+ * `up`, `status`, `plan` over every FLEET_* target (src/fleet/); each target runs the entry above.
+ * CLI only: its live progress line needs the CLI's output.
+ */
+function fleet(ctx: Context): Promise<FleetResult> {
+  if (!ctx.out) throw new UsageError("fleets run from the CLI; the library runs one database's up, status, plan and validate");
+  return runFleet({ ...ctx, out: ctx.out }, (one) => runCommand(one));
 }
 
 /** `pgshift lint` (src/lint/, loaded only here: it brings PostgreSQL's parser). */
-async function lint(ctx: Context): Promise<PrintedResult<'lint'>> {
-  const out = printingOutput(ctx, 'lint');
+async function lint(ctx: Context): Promise<LintResult> {
   const { lint: run } = await import('../lint/command.js');
-  try {
-    return { command: 'lint', outcome: await run({ ...ctx, out }, (session, files) => readOnlyPlan(ctx, session, files)) };
-  } catch (err) {
-    throw err instanceof LintError ? withPartial(err, { command: 'lint', outcome: '' }) : err;
-  }
-}
-
-function printingOutput(ctx: Context, what: string): NonNullable<Context['out']> {
-  if (!ctx.out) throw new UsageError(`${what} run from the CLI; the library runs one database's up, status, plan and validate`);
-  return ctx.out;
+  return run(ctx, (session, files) => readOnlyPlan(ctx, session, files));
 }

@@ -1,5 +1,8 @@
 // What each command returns: data, never text. main.ts renders it (output/render.ts) as text, a log
 // event or the --json document; the library (api.ts) returns it as that document's data.
+import type { Finding } from '../lint/lint.js';
+import type { Summary } from '../lint/render.js';
+import type { ExitCode } from '../exit-codes.js';
 import type { ApplyResult, Plan } from '../types.js';
 
 /** `up`: what was applied in this run; on a failure also the file that failed. */
@@ -68,15 +71,44 @@ export interface AwaitResult {
   applied: number;
 }
 
-/**
- * `lint` and a fleet's `up`/`status`/`plan` print their own reports on the CLI's output as they
- * go (a fleet's live progress line; lint's text, JSON or GitHub annotations): the result carries
- * only the outcome line.
- */
-export interface PrintedResult<C extends 'lint' | 'fleet' = 'lint' | 'fleet'> {
-  command: C;
-  outcome: string;
+/** `lint`: the findings (graded by table size when a database was at hand), and what was linted. */
+export interface LintResult {
+  command: 'lint';
+  findings: Finding[];
+  summary: Summary;
+}
+
+/** `up`, `status` or `plan` over a fleet: every target's result in list order, and the run's exit code. */
+export interface FleetResult {
+  command: 'fleet';
+  /** The command each target ran. */
+  ran: string;
+  targets: TargetResult[];
+  /** The most serious class among the targets' failures (fleet/run.ts FAILURE_ORDER); 0 when none failed. */
+  exitCode: ExitCode;
+}
+
+/** `behind` (status, plan): files are pending, failed or in question there. */
+export type TargetStatus = 'applied' | 'upToDate' | 'behind' | 'failed' | 'interrupted' | 'notStarted';
+
+/** What a fleet keeps of a target: a few fields, never its log (memory stays flat in the number of targets). */
+export interface TargetResult {
+  target: string;
+  status: TargetStatus;
+  /** `up`: files applied by this run. */
+  applied?: number;
+  /** Files applied in total (up), or the applied count read (status, plan). */
+  totalApplied?: number;
+  /** status/plan: the newest applied file, pending and failed counts, problems. */
+  latest?: string | null;
+  pending?: number;
+  failedFiles?: number;
+  problems?: number;
+  exitCode?: ExitCode;
+  code?: string;
+  error?: string;
+  durationMs?: number;
 }
 
 /** Adding a command: a member here, a dispatch line in commands/index.ts, a renderer in output/render.ts. */
-export type CommandResult = UpResult | StatusResult | PlanResult | ValidateResult | CreateResult | BaselineResult | RepairResult | ImportResult | WaitResult | AwaitResult | PrintedResult<'lint'> | PrintedResult<'fleet'>;
+export type CommandResult = UpResult | StatusResult | PlanResult | ValidateResult | CreateResult | BaselineResult | RepairResult | ImportResult | WaitResult | AwaitResult | LintResult | FleetResult;

@@ -8,16 +8,18 @@ import type { ConnectionSettings } from '../config/types.js';
 import { EXIT, FleetFailedError, UsageError, type ExitCode } from '../errors.js';
 import { listTargets } from './targets.js';
 import { takeShard } from './shard.js';
-import { runTarget, type TargetResult } from './target.js';
+import { runTarget } from './target.js';
+import type { FleetResult, TargetResult } from '../commands/results.js';
 import type { FleetTarget } from './settings.js';
-import { createProgress, reportFleet } from './report.js';
+import { createProgress, logSummary } from './progress.js';
 
 /** Most serious first: a bug, then what a human must fix, then what a retry may heal. */
 export const FAILURE_ORDER: readonly ExitCode[] = [EXIT.internal, EXIT.validation, EXIT.migrationFailed, EXIT.config, EXIT.sigterm, EXIT.sigint, EXIT.sighup, EXIT.lockTimeout, EXIT.unreachable, EXIT.pending];
 
 const FLEET_COMMANDS = ['up', 'status', 'plan'];
 
-export async function runFleet(ctx: Context, runOne: RunOne): Promise<string> {
+/** The fleet's result; when a target failed, thrown as a FleetFailedError carrying it (`partial`). */
+export async function runFleet(ctx: Context, runOne: RunOne): Promise<FleetResult> {
   const fleet = ctx.config.fleet!;
   if (!FLEET_COMMANDS.includes(ctx.args.command)) throw new UsageError(`\`${ctx.args.command}\` does not run over a fleet; with FLEET_* set, use up, status or plan (unset FLEET_* to run it on one database)`);
   const all = await listTargets(ctx);
@@ -29,7 +31,12 @@ export async function runFleet(ctx: Context, runOne: RunOne): Promise<string> {
     `${ctx.args.command} over ${targets.length} target(s)${fleet.shards > 1 ? ` (shard ${fleet.shard} of ${fleet.shards}: ${all.length} listed)` : ''}, ${fleet.concurrency} at a time`,
   );
   const results = await runAll(ctx, targets, runOne, { canary, failFast });
-  return reportFleet(ctx, results, failure(results, ctx.signal));
+  const failed = failure(results, ctx.signal);
+  const result: FleetResult = { command: 'fleet', ran: ctx.args.command, targets: results, exitCode: failed?.exitCode ?? EXIT.ok };
+  logSummary(ctx, result);
+  if (!failed) return result;
+  failed.partial = result;
+  throw failed;
 }
 
 interface Policy {

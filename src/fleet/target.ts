@@ -4,32 +4,10 @@
 // fields of the command's result.
 import type { FleetContext as Context, RunOne } from './context.js';
 import type { Config, ConnectionSettings } from '../config/types.js';
-import { exitCodeOf, MigratorError, TargetTimeoutError, type ExitCode } from '../errors.js';
-import type { CommandResult } from '../commands/results.js';
+import { exitCodeOf, MigratorError, TargetTimeoutError } from '../errors.js';
+import type { CommandResult, TargetResult } from '../commands/results.js';
 import type { FleetTarget } from './settings.js';
 import { followSignal } from '../abort.js';
-
-/** `behind` (status, plan): files are pending, failed or in question there. */
-export type TargetStatus = 'applied' | 'upToDate' | 'behind' | 'failed' | 'interrupted' | 'notStarted';
-
-/** What the fleet keeps of a target: a few fields, never its log (memory stays flat in the number of targets). */
-export interface TargetResult {
-  target: string;
-  status: TargetStatus;
-  /** `up`: files applied by this run. */
-  applied?: number;
-  /** Files applied in total (up), or the applied count read (status, plan). */
-  totalApplied?: number;
-  /** status/plan: the newest applied file, pending and failed counts, problems. */
-  latest?: string | null;
-  pending?: number;
-  failedFiles?: number;
-  problems?: number;
-  exitCode?: ExitCode;
-  code?: string;
-  error?: string;
-  durationMs?: number;
-}
 
 const MAX_ERROR_CHARS = 600;
 

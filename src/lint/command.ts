@@ -8,23 +8,22 @@ import { connect } from '../session/connect.js';
 import { closeSession, type Session } from '../session/session.js';
 import { upPart } from '../source/annotations.js';
 import { ConnectError, LintError, SourceError } from '../errors.js';
-import type { Logger, Output } from '../output/logger.js';
-import { renderJson } from '../output/json.js';
+import type { LintResult } from '../commands/results.js';
+import type { Logger } from '../output/logger.js';
 import { followSessionStrings, loadMigrations } from '../source/load.js';
 import { normalize } from '../source/text.js';
 import { analyzeSql } from '../sql/mode.js';
 import type { MigrationFile, Plan } from '../types.js';
 import { grade } from './grade.js';
-import { allowsWithoutReason, lintFiles, type Finding, type LintInput } from './lint.js';
+import { allowsWithoutReason, lintFiles, type LintInput } from './lint.js';
 import { loadParser } from './parse.js';
-import { counts, findingJson, renderGithub, renderText, type Summary } from './render.js';
+import { counts, findingJson, lintOutcome, type Summary } from './render.js';
 import { newRunState } from './state.js';
 
 /** What lint needs of a command's context (commands/ passes its own). */
 export interface LintContext {
   config: Config;
-  args: { command: string; format: 'human' | 'json'; files?: string[]; all?: true; lintFormat?: 'text' | 'json' | 'github' };
-  out: Output;
+  args: { files?: string[]; all?: true };
   log: Logger;
   signal: AbortSignal;
 }
@@ -35,7 +34,8 @@ export type ReadPlan = (session: Session, files: MigrationFile[]) => Promise<Pla
 /** How long lint waits for a database that does not answer before it lints without one. */
 const LINT_DB_WAIT_MS = 5_000;
 
-export async function lint(ctx: LintContext, readPlan: ReadPlan): Promise<string> {
+/** The findings; when any is an error, thrown as a LintError carrying them (`partial`), exit 6. */
+export async function lint(ctx: LintContext, readPlan: ReadPlan): Promise<LintResult> {
   const named = ctx.args.files ?? [];
   const files = named.length ? [] : (await loadMigrations(ctx.config.migrationsDir, { lex: 'now' })).files;
   const session = await openIfConfigured(ctx);
@@ -49,11 +49,11 @@ export async function lint(ctx: LintContext, readPlan: ReadPlan): Promise<string
     const graded = session ? await grade(session.client, findings, thresholds(ctx.config)) : findings;
     warnReasonless(ctx, chosen.inputs);
     const summary: Summary = { files: chosen.inputs.length, scope: chosen.scope, database: session ? 'graded by table size from the database' : 'no database: not graded by table size' };
-    report(ctx, graded, summary);
-    const c = counts(graded);
-    const outcome = `lint: ${c.error} error(s), ${c.warning} warning(s), ${c.note} note(s), ${c.allowed} allowed in ${summary.files} file(s)`;
-    if (c.error) throw new LintError(outcome);
-    return outcome;
+    const result: LintResult = { command: 'lint', findings: graded, summary };
+    if (counts(graded).error === 0) return result;
+    const err = new LintError(lintOutcome(result));
+    err.partial = result;
+    throw err;
   } finally {
     if (session) closeSession(session);
   }
@@ -114,17 +114,6 @@ function warnReasonless(ctx: LintContext, inputs: LintInput[]): void {
     for (const a of allowsWithoutReason(i.text)) {
       ctx.log.warn({ event: 'lint.allow_without_reason', path: i.path, line: a.line }, `${i.path}:${a.line}: -- pgshift:allow ${a.rules.join(',')} has no reason and is ignored; write why after the rule`);
     }
-  }
-}
-
-function report(ctx: LintContext, findings: Finding[], summary: Summary): void {
-  const format = ctx.args.format === 'json' ? 'json' : (ctx.args.lintFormat ?? 'text');
-  if (format === 'json') {
-    ctx.out.print(renderJson('lint', counts(findings).error === 0, { files: summary.files, scope: summary.scope, database: summary.database, findings: findings.map(findingJson) }));
-  } else if (format === 'github') {
-    ctx.out.print(renderGithub(findings));
-  } else {
-    ctx.out.print(renderText(findings, summary, ctx.out.style));
   }
 }
 

@@ -18,6 +18,11 @@ export function counts(findings: readonly Finding[]): Record<Severity | 'allowed
   return c;
 }
 
+export function lintOutcome(r: { findings: readonly Finding[]; summary: Summary }): string {
+  const c = counts(r.findings);
+  return `lint: ${c.error} error(s), ${c.warning} warning(s), ${c.note} note(s), ${c.allowed} allowed in ${r.summary.files} file(s)`;
+}
+
 export function renderText(findings: readonly Finding[], summary: Summary, style: Style): string {
   const blocks = findings.map((f) => (f.allowed !== undefined ? allowedText(f, style) : findingText(f, style)));
   const c = counts(findings);

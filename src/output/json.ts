@@ -1,6 +1,8 @@
 // The --json documents, which are also the library's results (api.ts): plain data, no functions, no
 // classes. The document adds `schemaVersion`, `command` and `ok` around a command's data.
-import type { CommandResult } from '../commands/results.js';
+import type { CommandResult, TargetResult } from '../commands/results.js';
+import { fleetSummary } from '../fleet/report.js';
+import { findingJson } from '../lint/render.js';
 import type { ApplyResult, ApplyStatus, Plan, PlanEntry, Status, TransactionMode } from '../types.js';
 
 export const SCHEMA_VERSION = 1;
@@ -102,7 +104,11 @@ export type DocumentOf<R extends CommandResult> = R extends { command: 'up' }
       ? { files: number; plan: PlanJson }
       : R extends { command: 'wait' }
         ? { ready: true }
-        : Omit<R, 'command' | 'tool'>;
+        : R extends { command: 'lint' }
+          ? { files: number; scope: string; database: string; findings: Array<Record<string, unknown>> }
+          : R extends { command: 'fleet' }
+            ? { fleet: ReturnType<typeof fleetSummary>; exitCode: number; targets: TargetResult[] }
+            : Omit<R, 'command' | 'tool'>;
 
 export function documentOf<R extends CommandResult>(result: R): DocumentOf<R>;
 export function documentOf(r: CommandResult): unknown {
@@ -120,6 +126,10 @@ export function documentOf(r: CommandResult): unknown {
       return { ready: true };
     case 'import':
       return { from: r.from, table: r.table, dryRun: r.dryRun, recorded: r.recorded, pending: r.pending };
+    case 'lint':
+      return { files: r.summary.files, scope: r.summary.scope, database: r.summary.database, findings: r.findings.map(findingJson) };
+    case 'fleet':
+      return { fleet: fleetSummary(r), exitCode: r.exitCode, targets: r.targets };
     default: {
       const { command: _command, ...data } = r;
       return data;

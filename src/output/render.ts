@@ -4,16 +4,20 @@ import type { CliArgs } from '../cli/parse.js';
 import type { CommandResult } from '../commands/results.js';
 import { documentOf, planJson, renderJson } from './json.js';
 import type { Output } from './logger.js';
+import { fleetOutcome, renderFleetTable } from '../fleet/report.js';
+import { counts, lintOutcome, renderGithub, renderText } from '../lint/render.js';
 import { renderPlan, renderStatus } from './text.js';
 import type { Style } from './style.js';
 
 interface Renderer<R> {
   /** Whether the document says ok (a status with problems is rendered, exit 0, ok: false). @default true */
   ok?(r: R): boolean;
-  /** The report people read on a terminal, and the event that carries it when logs are JSON lines. */
-  report?: { text(r: R, s: Style): string; event: string; msg: string; fields(r: R): object };
-  /** The command printed its own report as it ran (PrintedResult): nothing more to print. */
-  printed?: true;
+  /** The report people read on a terminal (text logs). */
+  text?(r: R, s: Style, args: CliArgs): string;
+  /** The report is the command's output, printed whatever the log format (lint's findings). */
+  always?: true;
+  /** The event that carries the report when logs are JSON lines (none: the command logged its own). */
+  event?: { name: string; msg: string; fields(r: R): object };
   /** The outcome in one line (TERMINATION_LOG); `human`: text on a terminal without --json. */
   outcome(r: R, human: boolean): string;
 }
@@ -29,12 +33,14 @@ const RENDERERS: Renderers = {
   },
   status: {
     ok: planOk,
-    report: { text: (r, s) => renderStatus(r.plan, s), event: 'status', msg: 'migration status', fields: (r) => planJson(r.plan) },
+    text: (r, s) => renderStatus(r.plan, s),
+    event: { name: 'status', msg: 'migration status', fields: (r) => planJson(r.plan) },
     outcome: (r) => `${r.plan.applied.length} applied, ${r.plan.pending.length} pending`,
   },
   plan: {
     ok: planOk,
-    report: { text: (r, s) => renderPlan(r.plan, s), event: 'plan', msg: 'dry run: nothing applied', fields: (r) => planJson(r.plan) },
+    text: (r, s) => renderPlan(r.plan, s),
+    event: { name: 'plan', msg: 'dry run: nothing applied', fields: (r) => planJson(r.plan) },
     outcome: (r) => `dry run: ${r.plan.toApply.length} would be applied`,
   },
   validate: {
@@ -52,8 +58,14 @@ const RENDERERS: Renderers = {
   },
   wait: { outcome: () => 'database accepts connections' },
   await: { outcome: (r) => `all ${r.applied} migrations applied` },
-  lint: { printed: true, outcome: (r) => r.outcome },
-  fleet: { printed: true, outcome: (r) => r.outcome },
+  lint: {
+    ok: (r) => counts(r.findings).error === 0,
+    text: (r, s, args) => (args.lintFormat === 'github' ? renderGithub(r.findings) : renderText(r.findings, r.summary, s)),
+    always: true,
+    outcome: lintOutcome,
+  },
+  // Its events (fleet.target, fleet.summary) were logged as the targets ran.
+  fleet: { ok: (r) => r.exitCode === 0, text: renderFleetTable, outcome: fleetOutcome },
 };
 
 function rendererOf<R extends CommandResult>(result: R): Renderer<R> {
@@ -63,9 +75,8 @@ function rendererOf<R extends CommandResult>(result: R): Renderer<R> {
 /** Prints what the result shows: under --json its document, on a terminal its report. Returns the outcome line. */
 export function renderResult(out: Output, args: CliArgs, result: CommandResult): string {
   const r = rendererOf(result);
-  if (r.printed) return r.outcome(result, false);
   if (args.format === 'json') out.print(renderJson(args.command, r.ok?.(result) ?? true, documentOf(result)));
-  else if (r.report && out.textMode) out.print(r.report.text(result, out.style));
-  else if (r.report) out.log.info({ event: r.report.event, ...r.report.fields(result) }, r.report.msg);
+  else if (r.text && (out.textMode || r.always)) out.print(r.text(result, out.style, args));
+  else if (r.event) out.log.info({ event: r.event.name, ...r.event.fields(result) }, r.event.msg);
   return r.outcome(result, out.textMode && args.format !== 'json');
 }
