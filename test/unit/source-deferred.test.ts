@@ -54,6 +54,16 @@ describe('loadMigrations, lexing on use', () => {
     expect(checkContent(dir, deferred.files)).toEqual(eager.warnings);
   });
 
+  it("lex: 'later' (status, plan) gives the same files as lexing now, from the text it read once", async () => {
+    const dir = await folder(fixtures(true));
+    const eager = await loadMigrations(dir, { lex: 'now' });
+    const later = await loadMigrations(dir, { lex: 'later' });
+    // Held, not read again: the folder may go away once read.
+    await rm(dir, { recursive: true });
+    expect(checkContent(dir, later.files)).toEqual(eager.warnings);
+    expect(later.files.map(plain)).toEqual(eager.files.map(plain));
+  });
+
   it('checkContent refuses what lexing now refuses, in the same words (every lexer fixture with problems)', async () => {
     const dir = await folder(fixtures(false));
     const lines = (message: string) => message.split('\n').sort();
