@@ -1,6 +1,6 @@
 // The steps every command that talks to the database shares: open the session, take the migration
 // lock, open (or find) the history table. Order: connect → lock → ensure history table → read.
-import { throwIfAborted } from '../abort.js';
+import { followSignal, throwIfAborted } from '../abort.js';
 import { cancellable } from '../apply/send.js';
 import { connect } from '../session/connect.js';
 import { connectionLost } from '../session/failure.js';
@@ -20,23 +20,44 @@ export async function readFiles(ctx: Context): Promise<MigrationFile[]> {
 }
 
 /**
- * withSession for commands that read every file: the files are lexed from the session's
- * standard_conforming_strings, as up() does (a database or role may set it off). Content problems
- * still win over an unreachable database (exit 6, not 4).
+ * withSession for commands that read every file: connecting starts first and the folder is read
+ * while the session opens (as up() does); the files are lexed from the session's
+ * standard_conforming_strings (a database or role may set it off). Content problems still win over
+ * an unreachable database (exit 6, not 4).
  */
 export async function withFilesAndSession<T>(ctx: Context, fn: (session: Session, files: MigrationFile[]) => Promise<T>): Promise<T> {
   const dir = ctx.config.migrationsDir;
-  const files = logLoaded(ctx, await loadMigrations(dir, { lex: 'later' }));
+  const run = abandonable(ctx);
+  const opening = openSession(run.ctx);
+  let files: MigrationFile[];
   try {
-    return await withSession(ctx, (session) => {
-      followSessionStrings(files, session.standardConformingStrings);
-      for (const w of checkContent(dir, files)) ctx.log.warn({ event: 'source.warning' }, w);
-      return fn(session, files);
-    });
+    files = logLoaded(ctx, await loadMigrations(dir, { lex: 'later' }));
+  } catch (err) {
+    // A folder that cannot be read stops the connecting at once.
+    run.abandon(err);
+    await opening.then(closeSession, () => undefined);
+    throw err;
+  }
+  try {
+    return await withSession(
+      run.ctx,
+      (session) => {
+        followSessionStrings(files, session.standardConformingStrings);
+        for (const w of checkContent(dir, files)) ctx.log.warn({ event: 'source.warning' }, w);
+        return fn(session, files);
+      },
+      opening,
+    );
   } catch (err) {
     if (err instanceof ConnectError) checkContent(dir, files);
     throw err;
   }
+}
+
+/** `ctx` with a signal that also aborts when abandon() is called (SIGTERM/SIGINT still abort it too). */
+export function abandonable(ctx: Context): { ctx: Context; abandon(reason: unknown): void } {
+  const { controller } = followSignal(ctx.signal);
+  return { ctx: { ...ctx, signal: controller.signal }, abandon: (reason) => controller.abort(reason) };
 }
 
 export function logLoaded(ctx: Context, { files, warnings, ignored }: LoadResult): MigrationFile[] {

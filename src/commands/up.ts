@@ -2,7 +2,6 @@
 // starts first and the folder is read while the session opens, the lock is taken and the history is
 // read: the run waits for the slower of the two, not for both. Files are lexed only once the plan
 // shows which are not applied as they are.
-import { followSignal } from '../abort.js';
 import { applyFiles } from '../apply/apply.js';
 import { applicationName } from '../session/setup.js';
 import type { Session } from '../session/session.js';
@@ -14,7 +13,7 @@ import type { ApplyResult, HistoryRow, MigrationFile, Plan } from '../types.js';
 import type { Context } from './context.js';
 import { logWarnings, planOf, policyOf, rejectIfProblems, resolveTo, withLeftovers, withPartial } from './planning.js';
 import type { UpResult } from './results.js';
-import { logLoaded, openSession, withMigrationLock, withSession } from './session.js';
+import { abandonable, logLoaded, openSession, withMigrationLock, withSession } from './session.js';
 
 export async function up(ctx: Context): Promise<UpResult> {
   const run = abandonable(ctx);
@@ -38,12 +37,6 @@ async function readFolder(ctx: Context): Promise<MigrationFile[]> {
   const files = logLoaded(ctx, await loadMigrations(ctx.config.migrationsDir));
   resolveTo(ctx, files);
   return files;
-}
-
-/** `ctx` with a signal that also aborts when abandon() is called (SIGTERM/SIGINT still abort it too). */
-function abandonable(ctx: Context): { ctx: Context; abandon(reason: unknown): void } {
-  const { controller } = followSignal(ctx.signal);
-  return { ctx: { ...ctx, signal: controller.signal }, abandon: (reason) => controller.abort(reason) };
 }
 
 /** The plan under the lock; refused (exit 6) with a problem, or with a lexer finding in a file not applied as it is. */

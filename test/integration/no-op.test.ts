@@ -101,4 +101,17 @@ describe('the no-op run', () => {
     expect(named.stderr).toContain("add_users.sql: a migration's name starts with its version");
     expect(named.stdout + named.stderr).not.toContain('database not ready; retrying'); // db.wait in text: it never waited
   });
+
+  it('status and plan also connect while reading the folder: a folder that cannot be applied stops the waiting (exit 6, not 4)', async () => {
+    const url = `postgres://nobody:pw@127.0.0.1:${await freePort()}/nothing`;
+    for (const command of ['status', 'plan']) {
+      const content = await runCli([command], { DATABASE_URL: url, DB_WAIT_TIMEOUT: '1s', MIGRATIONS_DIR: await writeMigrations({ '0001_a.sql': META }), LOG_FORMAT: 'text' });
+      expect(content.code, content.stdout).toBe(6);
+      expect(content.stderr).toContain('0001_a.sql:2:1: psql meta-command \\i');
+      const named = await runCli([command], { DATABASE_URL: url, DB_WAIT_TIMEOUT: '30s', MIGRATIONS_DIR: await writeMigrations({ 'add_users.sql': 'SELECT 1;' }), LOG_FORMAT: 'text' });
+      expect(named.code, named.stdout).toBe(6);
+      expect(named.stderr).toContain("add_users.sql: a migration's name starts with its version");
+      expect(named.stdout + named.stderr).not.toContain('database not ready; retrying');
+    }
+  });
 });
