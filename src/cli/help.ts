@@ -82,6 +82,9 @@ const HISTORY = `  MIGRATIONS_DIR [./migrations]              folder of *.sql fi
   MIGRATIONS_SCHEMA [public], MIGRATIONS_TABLE [schema_migrations]   the history table`;
 const OUTPUT = `  --json              one document on stdout (schemaVersion, ok, …); logs move to stderr`;
 const FAILS = `  3 invalid configuration     4 database unreachable or connection lost`;
+const LOCK = `  LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)`;
+/** The exit codes of a command that takes the migration lock. */
+const FAILS_LOCKED = `${FAILS}     5 lock held past LOCK_TIMEOUT`;
 
 /** Each command's own page: usage, flags, the environment it reads, its exit codes, an example. */
 const HELP: Record<NonNullable<CliArgs['topic']>, string> = {
@@ -106,13 +109,13 @@ Environment:
 ${CONNECTION}
 ${HISTORY}
   FLEET_* (see pgshift --help)               many targets: every one a complete run (README "Fleets")
-  LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
+${LOCK}
   MIGRATION_LOCK_TIMEOUT [off], MIGRATION_LOCK_RETRIES [3]   lock_timeout for migration statements
   LOG_FORMAT [auto], LOG_LEVEL [info], TERMINATION_LOG
 
 Exit codes:
   0 applied, or nothing to do  1 a migration failed (rolled back, recorded)   2 wrong usage
-${FAILS}     5 lock held past LOCK_TIMEOUT
+${FAILS_LOCKED}
   6 refused before anything ran (modified, unfinished, conflict, bad file; unknown --to)
   130/143 interrupted (SIGINT/SIGTERM)
 
@@ -212,11 +215,11 @@ ${OUTPUT}
 Environment:
 ${CONNECTION}
 ${HISTORY}
-  LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
+${LOCK}
 
 Exit codes:
   0 recorded   2 wrong usage
-${FAILS}     5 lock held past LOCK_TIMEOUT
+${FAILS_LOCKED}
   6 no such FILE, or the folder cannot be read as migrations
 
 Example:
@@ -239,11 +242,11 @@ ${OUTPUT}
 Environment:
 ${CONNECTION}
 ${HISTORY}
-  LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
+${LOCK}
 
 Exit codes:
   0 repaired, or nothing to repair   2 wrong usage
-${FAILS}     5 lock held past LOCK_TIMEOUT
+${FAILS_LOCKED}
   6 FILE is neither in the folder nor in the history, or reuses an applied version with
     other content (never repaired: give it a version of its own)
 
@@ -265,11 +268,11 @@ ${OUTPUT}
 Environment:
 ${CONNECTION}
 ${HISTORY}
-  LOCK_TIMEOUT [10m]                         how long to wait for another runner (then exit 5)
+${LOCK}
 
 Exit codes:
   0 imported (or nothing to import)   2 wrong usage (no --from)
-${FAILS}     5 lock held past LOCK_TIMEOUT
+${FAILS_LOCKED}
   6 the other tool's history is not clean, or does not match the folder
 
 Example:
