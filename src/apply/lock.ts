@@ -81,7 +81,8 @@ export async function acquireLock(client: pg.Client, lock: MigrationLock, option
 
 /** Must run on the same session as acquireLock. */
 export async function releaseLock(client: pg.Client, lock: MigrationLock): Promise<void> {
-  await client.query('SELECT pg_advisory_unlock($1::bigint), pg_advisory_unlock($2::bigint)', [lock.key.toString(), lock.legacyKey.toString()]);
+  // The key was taken twice (tryLock).
+  await client.query('SELECT pg_advisory_unlock($1::bigint), pg_advisory_unlock($1::bigint), pg_advisory_unlock($2::bigint)', [lock.key.toString(), lock.legacyKey.toString()]);
 }
 
 /** Runs `fn` under the lock; the lock is released on every path (and dies with the session anyway). */
@@ -96,12 +97,14 @@ export async function withLock<T>(client: pg.Client, lock: MigrationLock, option
 
 /**
  * Both keys or neither, in one statement: the legacy key is tried only once the key is held, and the
- * key is let go again when the legacy key is not free, so no runner ever waits holding half.
+ * key is let go again when the legacy key is not free, so no runner ever waits holding half. The key
+ * is then taken a second time (a session holding a lock is always granted it again): see
+ * lockHeldCheckSql, which needs the count at two.
  */
 async function tryLock(client: pg.Client, lock: MigrationLock): Promise<boolean> {
   const { rows } = await client.query<{ locked: boolean }>(
     `SELECT CASE WHEN NOT pg_try_advisory_lock($1::bigint) THEN false
-                 WHEN pg_try_advisory_lock($2::bigint) THEN true
+                 WHEN pg_try_advisory_lock($2::bigint) THEN pg_try_advisory_lock($1::bigint)
                  ELSE NOT pg_advisory_unlock($1::bigint) END AS locked`,
     [lock.key.toString(), lock.legacyKey.toString()],
   );
@@ -112,16 +115,22 @@ async function tryLock(client: pg.Client, lock: MigrationLock): Promise<boolean>
  * A statement for a migration's own transaction that fails (and so rolls the file back) unless this
  * session still holds the lock: a migration that released it (pg_advisory_unlock_all(), DISCARD ALL in
  * a function) must not commit while another runner may be applying the same files. The failure is a
- * cast of a text that names the cause, so no procedural language is needed; the text is not a
- * constant, so the planner cannot evaluate it before the WHERE clause has decided.
+ * cast of a text that names the cause, so no procedural language is needed; CASE evaluates its
+ * branches in order, and neither the functions (volatile) nor the text (not a constant) are worked
+ * out before the conditions have decided.
+ *
+ * The test is the lock's own count, not pg_locks: reading pg_locks copies the whole lock table (every
+ * backend's slots) and cost more server time than the rest of a small file's batch. The session holds
+ * the key twice (tryLock), so giving it back once succeeds exactly when the session still holds it,
+ * and leaves it held; taking it again restores the count. After a release the session did not see
+ * (the count at zero) the unlock says false; should something have given back one of the two, the
+ * lock is free for a moment and the re-take fails if another runner took it meanwhile — either way
+ * the file rolls back instead of committing without the lock.
  */
 export function lockHeldCheckSql(lock: MigrationLock): string {
-  const [hi, lo] = halves(lock.key);
-  return (
-    `SELECT (${LOCK_LOST_MARKER} || pg_catalog.pg_backend_pid())::int WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks ` +
-    `WHERE locktype = 'advisory' AND pid = pg_catalog.pg_backend_pid() AND granted AND objsubid = 1 ` +
-    `AND classid = ${hi} AND objid = ${lo})`
-  );
+  const key = lock.key.toString();
+  const lost = `(${LOCK_LOST_MARKER} || pg_catalog.pg_backend_pid())::int`;
+  return `SELECT CASE WHEN NOT pg_catalog.pg_advisory_unlock(${key}::bigint) THEN ${lost} WHEN NOT pg_catalog.pg_try_advisory_lock(${key}::bigint) THEN ${lost} ELSE 0 END`;
 }
 
 const LOCK_LOST_TEXT = 'pgshift: the migration lock is no longer held by backend ';

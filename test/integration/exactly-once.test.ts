@@ -68,6 +68,42 @@ describe('the lock cannot be bypassed, and a bypass cannot hide a double run (10
     expect(await history()).toEqual([expect.objectContaining({ filename: '0001_a.sql', success: false })]);
   });
 
+  it('a file that gives back its key once still holds the lock (it is held twice): applied, and no other runner got in', async () => {
+    const { lockKey } = await import('../../src/apply/lock.js');
+    const key = lockKey('public', 'schema_migrations').toString();
+    const dir = await writeMigrations({
+      '0001_a.sql': `CREATE TABLE a (id int);\nSELECT pg_advisory_unlock(${key}::bigint);\n`,
+      '0002_b.sql': 'CREATE TABLE b (id int);',
+    });
+    const r = await run([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await history()).toEqual([expect.objectContaining({ filename: '0001_a.sql', success: true }), expect.objectContaining({ filename: '0002_b.sql', success: true })]);
+  });
+
+  it('a runner waiting for the lock that gets it at the check before COMMIT: the file is rolled back, not committed without the lock (exit 1)', async () => {
+    const { lockKey } = await import('../../src/apply/lock.js');
+    const key = lockKey('public', 'schema_migrations').toString();
+    // The file gives back one of the two holds; the check's own give-back then frees the key, the
+    // waiting session is granted it at once, and the check's re-take fails.
+    // It goes on once the other session waits for the key (polling pg_locks; at most a minute).
+    const waitForWaiter = `DO $$ BEGIN FOR i IN 1..600 LOOP EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted); PERFORM pg_sleep(0.1); END LOOP; END $$;`;
+    const dir = await writeMigrations({ '0001_a.sql': `CREATE TABLE a (id int);\n${waitForWaiter}\nSELECT pg_advisory_unlock(${key}::bigint);\n` });
+    const child = spawnCli([], { DATABASE_URL: db.url, MIGRATIONS_DIR: dir, LOG_FORMAT: 'text' });
+    const done = collect(child, { timeoutMs: 120_000 });
+    await waitForOutput(child, (out) => out.includes('Applying: 0001_a.sql'));
+    const waiter = await db.connect();
+    try {
+      const granted = waiter.query('SELECT pg_advisory_lock($1::bigint)', [key]);
+      const r = keep(await done);
+      await granted;
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout + r.stderr).toContain('0001_a.sql: the migration lock was released while it ran');
+      expect(await exists('public.a')).toBe(false);
+    } finally {
+      await waiter.end();
+    }
+  });
+
   it('a no-transaction file that released the lock is left unfinished, never reported applied', async () => {
     const dir = await writeMigrations({
       '0001_a.sql': `-- pgshift:no-transaction\nCREATE TABLE a (id int);\nDO $$ BEGIN EXECUTE 'SELECT pg_advisory_' || 'unlock_all()'; END $$;\n`,
