@@ -49,9 +49,12 @@ describe('a variable one slip away from a setting gets a warning naming the sett
     ['LOCK_TIMEOUTS', 'LOCK_TIMEOUT'],
     ['POSTGRES_PASSWROD', 'POSTGRES_PASSWORD'],
     ['HISTROY', 'HISTORY'],
+    ['PGOPTION', 'PGOPTIONS'],
+    ['PGTARGETSESSIONATTR', 'PGTARGETSESSIONATTRS'],
+    ['PGAPP_NAME', 'PGAPPNAME'],
   ])('%s → %s', (name, meant) => expect(misspelt({ [name]: 'x' })).toEqual([`${name} is not a pgshift setting and is ignored; did you mean ${meant}?`]));
 
-  it.each(['USER', 'HOME', 'PATH', 'HOSTNAME', 'PGAPPNAME', 'PGOPTIONS', 'NODE_ENV', 'POSTGRES_SERVICE_HOST', 'MIGRATIONS_SCHEMA', 'MIGRATION_LOCK_TIMEOUT', 'DATABASE_URL', 'KUBERNETES_PORT', 'LOG_FORMAT'])('%s: no warning', (name) =>
+  it.each(['USER', 'HOME', 'PATH', 'HOSTNAME', 'PGAPPNAME', 'PGOPTIONS', 'PGTARGETSESSIONATTRS', 'NODE_ENV', 'POSTGRES_SERVICE_HOST', 'MIGRATIONS_SCHEMA', 'MIGRATION_LOCK_TIMEOUT', 'DATABASE_URL', 'KUBERNETES_PORT', 'LOG_FORMAT'])('%s: no warning', (name) =>
     expect(misspelt({ [name]: 'x' })).toEqual([]));
 
   it('reaches the Config', () => expect(load({ DATABSE_URL: 'postgres://h/d' }).warnings).toEqual(['DATABSE_URL is not a pgshift setting and is ignored; did you mean DATABASE_URL?']));
