@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generate } from './lib/generate.mjs';
 import { loadAverage, runOnce, stats } from './lib/measure.mjs';
-import { startServer } from './lib/server.mjs';
+import { startServer, withClient } from './lib/server.mjs';
 import { PGSHIFT } from './lib/tools.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -188,15 +188,6 @@ function noop(kind, count, fleetEnv, floorEnv, set) {
   return { kind, count, paired, fleet: { ms: stats(samples.fleet.map((s) => s.ms)), rssKB: stats(samples.fleet.map((s) => s.rssKB)) }, floor: { ms: stats(samples.floor.map((s) => s.ms)), rssKB: stats(samples.floor.map((s) => s.rssKB)) } };
 }
 
-async function withClient(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 const rotate = (list, r) => [...list.slice(r % list.length), ...list.slice(0, r % list.length)];
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);

