@@ -9,6 +9,9 @@ import type { Node, ParsedStatement } from './parse.js';
 const VOLATILE = new Set(['random', 'random_normal', 'clock_timestamp', 'timeofday', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7', 'nextval', 'txid_current', 'setseed', 'gen_random_bytes']);
 const SERIAL = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
 
+/** ALTER TABLE subcommands that copy the whole table into new files. */
+const REWRITES: Readonly<Record<string, string>> = { AT_SetLogged: 'SET LOGGED', AT_SetUnLogged: 'SET UNLOGGED', AT_SetTableSpace: 'SET TABLESPACE', AT_SetAccessMethod: 'SET ACCESS METHOD' };
+
 export function checkAlterTable(state: FileState, s: ParsedStatement): Hit[] {
   const n = s.node;
   const table = nameOf(n.relation);
@@ -46,6 +49,11 @@ function checkCommand(state: FileState, s: ParsedStatement, table: string, c: No
       return [];
     case 'AT_DropColumn':
       return [hit(state, s, 'drop-column', `${table}.${c.name}`)];
+    case 'AT_SetLogged':
+    case 'AT_SetUnLogged':
+    case 'AT_SetTableSpace':
+    case 'AT_SetAccessMethod':
+      return [hit(state, s, 'alter-table-rewrite', `${table} ${REWRITES[c.subtype]}${c.name ? ` ${c.name}` : ''}`, { table })];
     default:
       return [];
   }
@@ -75,6 +83,18 @@ function checkAddColumn(state: FileState, s: ParsedStatement, table: string, col
   const filled = SERIAL.has(type) || constraints.some((k: Node) => ['CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CONSTR_GENERATED'].includes(k.contype));
   if (required && !filled) hits.push(hit(state, s, 'add-column-required', `${name} NOT NULL without DEFAULT`, where));
   return hits;
+}
+
+/**
+ * ALTER DOMAIN … ADD CONSTRAINT CHECK checks every column of that domain in every table, holding a
+ * SHARE lock on each (writes blocked) for the scan; NOT VALID skips it, as for a table.
+ */
+export function checkAlterDomain(state: FileState, s: ParsedStatement): Hit[] {
+  const n = s.node;
+  const k = n.def?.Constraint as Node | undefined;
+  if (n.subtype !== 'C' || k?.contype !== 'CONSTR_CHECK' || k.skip_validation) return [];
+  const domain = ((n.typeName ?? []) as Node[]).map((x) => x.String?.sval).join('.');
+  return [hit(state, s, 'constraint-not-valid', `CHECK: ${k.conname ? `constraint ${k.conname}` : 'constraint'} on domain ${domain} (every column of that type is scanned)`, { location: k.location })];
 }
 
 function checkConstraint(state: FileState, s: ParsedStatement, table: string, k: Node | undefined): Hit[] {

@@ -1,7 +1,7 @@
 // The rules applied to parsed statements, file after file, remembering what earlier statements of
 // the same run did (tables they created, lock_timeout they set, enum values they added). Pure: the
 // database's view (sizes, column types) is added afterwards by grade.ts.
-import { checkAlterTable } from './check-alter.js';
+import { checkAlterDomain, checkAlterTable } from './check-alter.js';
 import type { Node, ParsedStatement } from './parse.js';
 import { hit, isNew, nameOf, type FileState, type Hit } from './state.js';
 
@@ -32,6 +32,10 @@ function checkKind(state: FileState, s: ParsedStatement): Hit[] {
       return checkRename(state, s);
     case 'VacuumStmt':
       return isFull(n) ? relationsOf(n).map((rv) => hit(state, s, 'vacuum-full', `VACUUM FULL ${rv ? nameOf(rv) : '(every table)'}`, rv ? { table: nameOf(rv) } : {})) : [];
+    case 'AlterDomainStmt':
+      return checkAlterDomain(state, s);
+    case 'ReindexStmt':
+      return checkReindex(state, s);
     case 'ClusterStmt':
       return n.relation && isNew(state, n.relation) ? [] : [hit(state, s, 'cluster', `CLUSTER ${n.relation ? nameOf(n.relation) : '(every clustered table)'}`, n.relation ? { table: nameOf(n.relation) } : {})];
     case 'RefreshMatViewStmt':
@@ -71,6 +75,19 @@ function checkRename(state: FileState, s: ParsedStatement): Hit[] {
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return [hit(state, s, 'rename-column', `${nameOf(n.relation)}.${n.subname} → ${n.newname}`)];
   if (n.renameType === 'OBJECT_TABLE') return [hit(state, s, 'rename-table', `${nameOf(n.relation)} → ${n.newname}`)];
   return [];
+}
+
+/** REINDEX without CONCURRENTLY (the keyword, or the option not set false); a new table's is not reported. */
+function checkReindex(state: FileState, s: ParsedStatement): Hit[] {
+  const n = s.node;
+  const option = ((n.params ?? []) as Node[]).find((p) => p.DefElem?.defname === 'concurrently')?.DefElem as Node | undefined;
+  const arg = option?.arg as Node | undefined;
+  // The parse tree leaves out false and 0 (protobuf defaults): `{ Boolean: {} }`, `{ Integer: {} }`.
+  const off = arg !== undefined && ((arg.Boolean !== undefined && !arg.Boolean.boolval) || (arg.Integer !== undefined && !arg.Integer.ival) || ['false', 'off', 'no'].includes(String(arg.String?.sval).toLowerCase()));
+  if (option && !off) return [];
+  const kind = String(n.kind).replace('REINDEX_OBJECT_', '');
+  if (n.relation) return isNew(state, n.relation) ? [] : [hit(state, s, 'reindex-not-concurrently', `REINDEX ${kind} ${nameOf(n.relation)}`, { table: nameOf(n.relation) })];
+  return [hit(state, s, 'reindex-not-concurrently', `REINDEX ${kind}${n.name ? ` ${n.name}` : ''} (every table in it)`)];
 }
 
 function isFull(n: Node): boolean {

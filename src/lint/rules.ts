@@ -10,6 +10,7 @@ export type RuleId =
   | 'add-column-generated'
   | 'add-column-required'
   | 'alter-column-type'
+  | 'alter-table-rewrite'
   | 'set-not-null'
   | 'constraint-not-valid'
   | 'validate-same-transaction'
@@ -21,6 +22,7 @@ export type RuleId =
   | 'drop-table'
   | 'vacuum-full'
   | 'cluster'
+  | 'reindex-not-concurrently'
   | 'refresh-not-concurrently'
   | 'lock-table'
   | 'backfill-with-ddl'
@@ -73,6 +75,11 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     severity: 'error', sized: true, lock: 'ACCESS EXCLUSIVE (blocks reads and writes)',
     why: `every query waits ${REWRITE} (except binary-coercible changes: varchar(n) → text, a longer varchar, numeric(p,s) → numeric(p2 ≥ p, s))`,
     fix: 'expand/contract: add a new column, write both, backfill in batches, switch reads, drop the old column in a later release',
+  },
+  'alter-table-rewrite': {
+    severity: 'error', sized: true, lock: 'ACCESS EXCLUSIVE (blocks reads and writes)',
+    why: `SET LOGGED, SET UNLOGGED, SET TABLESPACE and SET ACCESS METHOD copy the table: every query waits ${REWRITE}`,
+    fix: 'do it while the table is new or small, or in a maintenance window; pg_repack --tablespace moves a table without the long lock',
   },
   'set-not-null': {
     severity: 'error', sized: true, lock: 'ACCESS EXCLUSIVE (blocks reads and writes)',
@@ -128,6 +135,11 @@ export const RULES: Readonly<Record<RuleId, Rule>> = {
     severity: 'error', sized: true, lock: 'ACCESS EXCLUSIVE (blocks reads and writes)',
     why: `every query waits ${REWRITE}`,
     fix: 'pg_repack --order-by outside the migration, or leave the physical order alone',
+  },
+  'reindex-not-concurrently': {
+    severity: 'error', sized: true, lock: 'SHARE on the table (blocks writes) and ACCESS EXCLUSIVE on each index rebuilt (blocks the reads that use it)',
+    why: `writes wait, and so do reads planned to use the index, ${SCAN} and rebuilds the index`,
+    fix: 'REINDEX … CONCURRENTLY (PostgreSQL 12+; pgshift runs such a file outside a transaction)',
   },
   'refresh-not-concurrently': {
     severity: 'error', sized: true, lock: 'ACCESS EXCLUSIVE on the materialized view (blocks reads)',

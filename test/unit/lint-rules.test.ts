@@ -53,6 +53,8 @@ const CASES: Case[] = [
   { rule: 'drop-table', unsafe: 'DROP TABLE orders;', line: 2, at: 'DROP', safe: 'CREATE TABLE scratch (a int);\nDROP TABLE scratch;' },
   { rule: 'vacuum-full', unsafe: 'VACUUM FULL orders;', line: 2, at: 'VACUUM', safe: 'VACUUM orders;' },
   { rule: 'cluster', unsafe: 'CLUSTER orders USING orders_pkey;', line: 2, at: 'CLUSTER', safe: 'CREATE TABLE scratch (a int PRIMARY KEY);\nCLUSTER scratch USING scratch_pkey;' },
+  { rule: 'alter-table-rewrite', unsafe: 'ALTER TABLE orders SET LOGGED;', line: 2, at: 'ALTER', safe: 'CREATE UNLOGGED TABLE staging (a int);\nALTER TABLE staging SET LOGGED;' },
+  { rule: 'reindex-not-concurrently', unsafe: 'REINDEX INDEX orders_total;', line: 2, at: 'REINDEX', safe: 'REINDEX INDEX CONCURRENTLY orders_total;' },
   { rule: 'refresh-not-concurrently', unsafe: 'REFRESH MATERIALIZED VIEW totals;', line: 2, at: 'REFRESH', safe: 'REFRESH MATERIALIZED VIEW CONCURRENTLY totals;' },
   { rule: 'lock-table', unsafe: 'LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;', line: 2, at: 'LOCK', safe: 'ALTER TABLE orders ALTER COLUMN note SET DEFAULT \'\';' },
   { rule: 'backfill-with-ddl', unsafe: 'ALTER TABLE orders ADD COLUMN x int;\nUPDATE orders SET x = 0;', line: 3, at: 'orders', safe: [`${TIMEOUT}ALTER TABLE orders ADD COLUMN x int;`, 'UPDATE orders SET x = 0;'] },
@@ -115,6 +117,25 @@ describe('lint rules', () => {
     it('counts columns in characters after multi-byte text', () => expect(lint(["SELECT 'é€😀' AS x FRM t;"]).map(where)).toEqual(['m/0001.sql:1:19 parse-error']));
     it('the rest of a set is still linted', () => expect(lint(['SELEC 1;', `${TIMEOUT}CREATE INDEX i ON orders (total);`]).map(where)).toEqual(['m/0001.sql:1:1 parse-error', 'm/0002.sql:2:1 index-not-concurrently']));
   });
+});
+
+describe('the forms the golden cases leave out', () => {
+  const lines = (sql: string) => lint([`${TIMEOUT}${sql}`]).map((f) => `${f.rule}: ${f.detail}`);
+  it('every subcommand that copies the table', () =>
+    expect(lines('ALTER TABLE orders SET UNLOGGED, SET TABLESPACE archive;\nALTER TABLE orders SET ACCESS METHOD heap;')).toEqual([
+      'alter-table-rewrite: orders SET UNLOGGED',
+      'alter-table-rewrite: orders SET TABLESPACE archive',
+      'alter-table-rewrite: orders SET ACCESS METHOD heap',
+    ]));
+  it('REINDEX: CONCURRENTLY as the keyword or an option is fine, the option set false is not; a schema is every table in it', () =>
+    expect(lines('REINDEX TABLE CONCURRENTLY orders;\nREINDEX (CONCURRENTLY) TABLE orders;\nREINDEX (CONCURRENTLY false) TABLE orders;\nREINDEX (VERBOSE) SCHEMA app;')).toEqual([
+      'reindex-not-concurrently: REINDEX TABLE orders',
+      'reindex-not-concurrently: REINDEX SCHEMA app (every table in it)',
+    ]));
+  it('ALTER DOMAIN … ADD CONSTRAINT CHECK scans every column of the domain unless NOT VALID', () =>
+    expect(lines('ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0);\nALTER DOMAIN positive ADD CONSTRAINT p2 CHECK (VALUE < 10) NOT VALID;')).toEqual([
+      'constraint-not-valid: CHECK: constraint positive_check on domain positive (every column of that type is scanned)',
+    ]));
 });
 
 describe('new-table awareness', () => {
