@@ -89,6 +89,18 @@ export const SCENARIOS = {
     return run(ctx, ['repair']);
   },
 
+  /** README "Lint": a pending index on a table that already holds rows, graded by its size. */
+  async lint(ctx) {
+    ctx.dir = project({ '20251020093000_create_orders.sql': ORDERS });
+    await run(ctx, []);
+    // 20,000 rows: fewer than ANALYZE samples, so reltuples (what lint reads) is exact on every run.
+    await ctx.query(`INSERT INTO orders (customer, ref) SELECT 'customer-' || (i % 997), 'ref-' || i FROM generate_series(1, 20000) i`);
+    await ctx.query('ANALYZE orders');
+    writeMigration(ctx.dir, '20261202120000_orders_customer_index.sql', "SET lock_timeout = '5s';\nCREATE INDEX orders_customer ON orders (customer);\n");
+    const env = { LINT_LARGE_TABLE_ROWS: '10000' };
+    return run(ctx, ['lint'], env, { showEnv: env });
+  },
+
   async 'naming-order'(ctx) {
     const names = ['0002_a.sql', '0003_b.sql', '003_c.sql', '20251018_d.sql', '20251018120000_e.sql', '0010_f.sql'];
     ctx.dir = project(Object.fromEntries(names.map((n) => [n, 'SELECT 1;\n'])));
