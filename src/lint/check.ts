@@ -3,7 +3,7 @@
 // database's view (sizes, column types) is added afterwards by grade.ts.
 import { checkAlterDomain, checkAlterTable } from './check-alter.js';
 import type { Node, ParsedStatement } from './parse.js';
-import { hit, isNew, nameOf, type FileState, type Hit } from './state.js';
+import { createdAs, hit, isNew, nameOf, noteCreated, type FileState, type Hit } from './state.js';
 
 /** The rules for one statement, in order; updates `state` with what the statement did. */
 export function checkStatement(state: FileState, s: ParsedStatement): Hit[] {
@@ -16,10 +16,10 @@ function checkKind(state: FileState, s: ParsedStatement): Hit[] {
   const n = s.node;
   switch (s.kind) {
     case 'CreateStmt':
-      state.run.created.add(String(n.relation?.relname));
+      noteCreated(state, n.relation?.relname, n.relation?.schemaname);
       return [];
     case 'CreateTableAsStmt':
-      state.run.created.add(String(n.into?.rel?.relname));
+      noteCreated(state, n.into?.rel?.relname, n.into?.rel?.schemaname);
       return [];
     case 'IndexStmt':
       if (n.concurrent || isNew(state, n.relation)) return [];
@@ -60,7 +60,10 @@ function checkDrop(state: FileState, s: ParsedStatement): Hit[] {
   const names = (n.objects ?? []).map((o: Node) => (o.List?.items ?? []).map((i: Node) => i.String?.sval).join('.'));
   if (n.removeType === 'OBJECT_INDEX' && !n.concurrent) return [hit(state, s, 'drop-index-not-concurrently', `DROP INDEX ${names.join(', ')}`)];
   if (n.removeType === 'OBJECT_TABLE') {
-    const old = names.filter((name: string) => !state.run.created.has(name.split('.').pop()!));
+    const old = names.filter((name: string) => {
+      const parts = name.split('.');
+      return !createdAs(state, parts.at(-1)!, parts.length > 1 ? parts.at(-2) : undefined);
+    });
     return old.length ? [hit(state, s, 'drop-table', `DROP TABLE ${old.join(', ')}`)] : [];
   }
   return [];
@@ -69,7 +72,7 @@ function checkDrop(state: FileState, s: ParsedStatement): Hit[] {
 function checkRename(state: FileState, s: ParsedStatement): Hit[] {
   const n = s.node;
   if (isNew(state, n.relation)) {
-    if (n.renameType === 'OBJECT_TABLE') state.run.created.add(String(n.newname));
+    if (n.renameType === 'OBJECT_TABLE') noteCreated(state, n.newname, n.relation?.schemaname);
     return [];
   }
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return [hit(state, s, 'rename-column', `${nameOf(n.relation)}.${n.subname} → ${n.newname}`)];

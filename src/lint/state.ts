@@ -24,8 +24,8 @@ export interface Hit {
 
 /** What earlier files of the same run did: carried from one file to the next. */
 export interface RunState {
-  /** Tables (by name, without schema) created earlier in the run: empty, so cheap to change. */
-  created: Set<string>;
+  /** Tables created earlier in the run (empty, so cheap to change): name → the schemas written ('' for none). */
+  created: Map<string, Set<string>>;
   /** `table.column` with a validated CHECK (column IS NOT NULL) added earlier in the run. */
   provenNotNull: Set<string>;
   /** Constraint name → `table.column` of a NOT VALID CHECK (column IS NOT NULL) added earlier. */
@@ -33,7 +33,7 @@ export interface RunState {
 }
 
 export function newRunState(): RunState {
-  return { created: new Set(), provenNotNull: new Set(), notNullChecks: new Map() };
+  return { created: new Map(), provenNotNull: new Set(), notNullChecks: new Map() };
 }
 
 /** What one file's statements share: its transaction, and what ran before in it. */
@@ -65,9 +65,26 @@ export function nameOf(rv: Node | undefined): string {
   return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : String(rv.relname);
 }
 
-/** Whether the table was created earlier in this run (compared without schema: search_path is unknown here). */
+/** Notes a table created (or renamed into being) in this run; `schema` as written, '' when unqualified. */
+export function noteCreated(state: FileState, name: string | undefined, schema: string | undefined): void {
+  if (name === undefined) return;
+  const schemas = state.run.created.get(name) ?? new Set<string>();
+  schemas.add(schema ?? '');
+  state.run.created.set(name, schemas);
+}
+
+/**
+ * Whether the table was created earlier in this run. search_path is unknown here, so an unqualified
+ * name on either side matches any schema; two schemas written out must be the same one.
+ */
 export function isNew(state: FileState, rv: Node | undefined): boolean {
-  return rv !== undefined && state.run.created.has(String(rv.relname));
+  return rv !== undefined && createdAs(state, String(rv.relname), rv.schemaname);
+}
+
+export function createdAs(state: FileState, name: string, schema: string | undefined): boolean {
+  const schemas = state.run.created.get(name);
+  if (!schemas) return false;
+  return !schema || schemas.has('') || schemas.has(schema);
 }
 
 /** A hit's position: the node's location when it has one, else the statement's start. */

@@ -145,6 +145,10 @@ describe('new-table awareness', () => {
   it('a table created by an earlier file of the same set is new', () => expect(lint([create, change]).map(where)).toEqual([]));
   it('a table created by no file of the set exists already', () =>
     expect(lint([change]).map(where)).toEqual(['m/0001.sql:2:1 index-not-concurrently', 'm/0001.sql:3:24 constraint-not-valid', 'm/0001.sql:4:1 set-not-null', 'm/0001.sql:5:54 add-column-volatile-default']));
+  it('schemas written out must be the same; an unqualified name matches any (search_path is unknown)', () =>
+    expect(
+      lint([`${TIMEOUT}CREATE TABLE app.events (id bigint, kind text);\nCREATE INDEX ON app.events (kind);\nCREATE INDEX ON events (kind);\nCREATE INDEX ON audit.events (kind);\nDROP TABLE app.events;\nDROP TABLE audit.events;`]).map(where),
+    ).toEqual(['m/0001.sql:5:1 index-not-concurrently', 'm/0001.sql:7:1 drop-table']));
   it('CREATE TABLE AS and a renamed new table are new too', () => expect(lint([`${TIMEOUT}CREATE TABLE a AS SELECT 1 AS x;\nALTER TABLE a RENAME TO b;\nCREATE INDEX ON b (x);`]).map(where)).toEqual([]));
   it('no findings in a no-transaction file for backfills (each statement commits)', () => expect(lint([`-- pgshift:no-transaction\n${TIMEOUT}ALTER TABLE orders ADD COLUMN x int;\nUPDATE orders SET x = 0;`]).map(where)).toEqual([]));
 });
