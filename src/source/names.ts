@@ -73,7 +73,31 @@ export function notRead(name: string, renamed: string): string {
  * in an order its author did not mean.
  */
 export function versionOrders(files: MigrationFile[]): string[] {
-  return [...versionOrder(files, FLYWAY, FLYWAY_ORDER), ...versionOrder(files, POSTGRATOR, POSTGRATOR_ORDER)];
+  return [
+    ...versionOrder(files, FLYWAY, FLYWAY_ORDER),
+    ...versionOrder(files, POSTGRATOR, POSTGRATOR_ORDER),
+    ...oneNumber(files, FLYWAY, 'Flyway'),
+    ...oneNumber(files, POSTGRATOR, 'postgrator'),
+  ];
+}
+
+/**
+ * Two names whose versions are written apart but are one number to the tool that reads them
+ * (`1.do.` and `001.do.` for postgrator, `V1__` and `V1_0__` for Flyway): that tool's history has
+ * one row for both, so importing it would record both files as applied. Spelt the same, the
+ * duplicate is duplicateVersions' to report.
+ */
+function oneNumber(files: MigrationFile[], pattern: RegExp, tool: string): string[] {
+  const seen = new Map<string, MigrationFile>();
+  const problems: string[] = [];
+  for (const f of files) {
+    if (!pattern.test(f.name)) continue;
+    const number = f.version.split('.').map((part) => BigInt(part).toString()).join('.').replace(/(\.0)+$/, '');
+    const other = seen.get(number);
+    if (other && other.version !== f.version) problems.push(`${other.name} and ${f.name}: one version to ${tool}, which reads both as ${number}; give one a version of its own`);
+    else if (!other) seen.set(number, f);
+  }
+  return problems;
 }
 
 function versionOrder(files: MigrationFile[], pattern: RegExp, advice: (a: string, b: string) => string): string[] {

@@ -101,6 +101,16 @@ describe('loadMigrations, lexing on use', () => {
     expect(error(() => d.mode)).toBe('0004_d.sql: cannot be read again (ENOENT); run again');
   });
 
+  it("refuses two names that are one version to postgrator or Flyway, which read the number (1 and 001, 1 and 1.0)", async () => {
+    const postgrator = await folder({ '001.do.a.sql': 'SELECT 1;', '1.do.b.sql': 'SELECT 2;' });
+    await expect(loadMigrations(postgrator)).rejects.toThrow('001.do.a.sql and 1.do.b.sql: one version to postgrator, which reads both as 1; give one a version of its own');
+    const flyway = await folder({ 'V1_0__a.sql': 'SELECT 1;', 'V1__b.sql': 'SELECT 2;', 'V2__c.sql': 'SELECT 3;' });
+    await expect(loadMigrations(flyway)).rejects.toThrow("V1_0__a.sql and V1__b.sql: one version to Flyway, which reads both as 1; give one a version of its own");
+    // Versions that differ as numbers are fine, however they are padded.
+    const distinct = await folder({ '001.do.a.sql': 'SELECT 1;', '002.do.b.sql': 'SELECT 2;', 'V1_0__a.sql': 'SELECT 1;', 'V1_1__b.sql': 'SELECT 1;' });
+    expect((await loadMigrations(distinct)).files).toHaveLength(4);
+  });
+
   it('still refuses names, duplicate versions and bytes that are not UTF-8 at once', async () => {
     const dir = await folder({ '0001_a.sql': 'SELECT 1;', '0001_b.sql': 'SELECT 1;', 'x.sql': 'SELECT 1;', '0002_c.sql': Buffer.from([0xff]) });
     const message = await loadMigrations(dir).then(() => '', (err: Error) => err.message);
