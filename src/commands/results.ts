@@ -1,7 +1,6 @@
 // What each command returns: data, never text. main.ts renders it (output/render.ts) as text, a log
 // event or the --json document; the library (api.ts) returns it as that document's data.
-import type { Finding } from '../lint/lint.js';
-import type { Summary } from '../lint/render.js';
+import type { Finding, Summary } from '../lint/finding.js';
 import type { ExitCode } from '../exit-codes.js';
 import type { ApplyResult, Plan } from '../types.js';
 
@@ -87,6 +86,9 @@ export interface FleetResult {
   /** The most serious class among the targets' failures (fleet/run.ts FAILURE_ORDER); 0 when none failed. */
   exitCode: ExitCode;
 }
+
+/** The --json document's `fleet` member: targets counted by outcome, and for status and plan by their latest applied file. */
+export type FleetSummary = { targets: number; versions?: Record<string, number> } & Partial<Record<TargetStatus, number>>;
 
 /** `behind` (status, plan): files are pending, failed or in question there. */
 export type TargetStatus = 'applied' | 'upToDate' | 'behind' | 'failed' | 'interrupted' | 'notStarted';

@@ -1,6 +1,6 @@
 // What a fleet's result shows: the table a terminal shows at the end, grouped by outcome; the
 // --json document's summary; the outcome line. Pure: output/render.ts prints them.
-import type { FleetResult, TargetResult, TargetStatus } from '../commands/results.js';
+import type { FleetResult, FleetSummary, TargetResult, TargetStatus } from '../commands/results.js';
 
 /** Names shown per group on a terminal; --json lists every target. */
 const SHOWN = 10;
@@ -16,7 +16,7 @@ export const STATUS_TITLE: Record<TargetStatus, string> = {
 const GROUP_ORDER: readonly TargetStatus[] = ['failed', 'interrupted', 'behind', 'applied', 'upToDate', 'notStarted'];
 
 /** The --json document's `fleet` member: targets counted by outcome (and, for status and plan, by their latest applied file). */
-export function fleetSummary(r: FleetResult): { targets: number; versions?: Record<string, number> } & Partial<Record<TargetStatus, number>> {
+export function fleetSummary(r: FleetResult): FleetSummary {
   const counts = countBy(r.targets, (t) => t.status);
   const versions = r.ran === 'up' ? undefined : countBy(r.targets.filter((t) => t.status === 'upToDate' || t.status === 'behind'), (t) => t.latest ?? '(nothing applied)');
   return { targets: r.targets.length, ...counts, ...(versions ? { versions } : {}) };

@@ -4,7 +4,10 @@ import { lineColumnAt } from '../sql/positions.js';
 import type { TransactionMode } from '../types.js';
 import { checkStatement } from './check.js';
 import { byteOffsets, type Parser } from './parse.js';
-import { RULES, type RuleId, type Severity } from './rules.js';
+import type { Finding } from './finding.js';
+import { RULES, type RuleId } from './rules.js';
+
+export type { Finding } from './finding.js';
 import { newFileState, newRunState, type Hit, type RunState } from './state.js';
 
 export interface LintInput {
@@ -13,26 +16,6 @@ export interface LintInput {
   /** The normalized text (BOM removed, CRLF → LF). */
   text: string;
   mode: TransactionMode;
-}
-
-export interface Finding {
-  rule: RuleId;
-  severity: Severity;
-  path: string;
-  line: number;
-  column: number;
-  /** What exactly: `index on orders`. */
-  detail: string;
-  /** The source line the caret points into. */
-  source: string;
-  /** Set when a `-- pgshift:allow` comment covers it: the reason given. */
-  allowed?: string;
-  /** The table it is about, when its size matters (graded against the database). */
-  table?: string;
-  /** What the database said about it: `orders: ~12,000,000 rows, 4.1 GB`. */
-  size?: string;
-  typeChange?: Hit['typeChange'];
-  notNull?: string;
 }
 
 export interface LintOptions {

@@ -1,16 +1,10 @@
 // Findings as text (file:line:col, the line with a caret, the rule, why, the fix), as the --json
 // document's entries, or as GitHub Actions workflow commands (annotations on the pull request).
 import type { Style } from '../output/style.js';
-import type { Finding } from './lint.js';
-import { RULES, type Severity } from './rules.js';
+import type { Finding, Summary } from './finding.js';
 
-export interface Summary {
-  files: number;
-  /** Which files were linted and why: `3 pending files`, `every file (no database)`. */
-  scope: string;
-  /** What the database added: `table sizes from the database`, or why none. */
-  database: string;
-}
+export type { Summary } from './finding.js';
+import { RULES, type Severity } from './rules.js';
 
 export function counts(findings: readonly Finding[]): Record<Severity | 'allowed', number> {
   const c = { error: 0, warning: 0, note: 0, allowed: 0 };

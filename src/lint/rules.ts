@@ -1,35 +1,8 @@
 // The rules `pgshift lint` checks: each with the lock the statement takes, why that hurts while the
 // old release still serves traffic, and the safe rewrite. docs/LINT.md explains each with examples.
 
-export type Severity = 'error' | 'warning' | 'note';
-
-export type RuleId =
-  | 'index-not-concurrently'
-  | 'drop-index-not-concurrently'
-  | 'add-column-volatile-default'
-  | 'add-column-generated'
-  | 'add-column-required'
-  | 'alter-column-type'
-  | 'alter-table-rewrite'
-  | 'set-not-null'
-  | 'constraint-not-valid'
-  | 'validate-same-transaction'
-  | 'unique-without-index'
-  | 'exclusion-constraint'
-  | 'rename-column'
-  | 'rename-table'
-  | 'drop-column'
-  | 'drop-table'
-  | 'vacuum-full'
-  | 'cluster'
-  | 'reindex-not-concurrently'
-  | 'refresh-not-concurrently'
-  | 'lock-table'
-  | 'backfill-with-ddl'
-  | 'enum-value-used'
-  | 'lock-timeout-missing'
-  | 'truncate-cascade'
-  | 'parse-error';
+export type { RuleId, Severity } from './finding.js';
+import type { RuleId, Severity } from './finding.js';
 
 export interface Rule {
   /** Without a database to size the table; a small table makes it a note, a large one an error. */

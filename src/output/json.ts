@@ -1,6 +1,6 @@
 // The --json documents, which are also the library's results (api.ts): plain data, no functions, no
 // classes. The document adds `schemaVersion`, `command` and `ok` around a command's data.
-import type { CommandResult, TargetResult } from '../commands/results.js';
+import type { CommandResult, FleetSummary, TargetResult } from '../commands/results.js';
 import { fleetSummary } from '../fleet/report.js';
 import { findingJson } from '../lint/render.js';
 import type { ApplyResult, ApplyStatus, Plan, PlanEntry, Status, TransactionMode } from '../types.js';
@@ -107,7 +107,7 @@ export type DocumentOf<R extends CommandResult> = R extends { command: 'up' }
         : R extends { command: 'lint' }
           ? { files: number; scope: string; database: string; findings: Array<Record<string, unknown>> }
           : R extends { command: 'fleet' }
-            ? { fleet: ReturnType<typeof fleetSummary>; exitCode: number; targets: TargetResult[] }
+            ? { fleet: FleetSummary; exitCode: number; targets: TargetResult[] }
             : Omit<R, 'command' | 'tool'>;
 
 export function documentOf<R extends CommandResult>(result: R): DocumentOf<R>;
