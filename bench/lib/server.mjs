@@ -7,7 +7,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { withClient } from '../../scripts/with-client.mjs';
 
 const { default: EmbeddedPostgres } = await import(embeddedPostgresUrl(15));
 
@@ -40,16 +40,6 @@ function quietLog(url) {
   });
 }
 
-/** Runs fn on a client of `url`, closed whatever happens. */
-export async function withClient(url, fn) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * Starts a server; `settings` are extra `-c name=value` flags. Returns { port, url(db), stop() }.
@@ -88,3 +78,5 @@ export async function startServer(settings = {}) {
     },
   };
 }
+
+export { withClient };

@@ -1,6 +1,7 @@
 // Each test gets its own database on the suite's server, so test files run in parallel.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { withClient } from '../../scripts/with-client.mjs';
 import { inject } from 'vitest';
 
 export interface TestDatabase {
@@ -42,15 +43,7 @@ export async function createDatabase(serverUrl: string = adminUrl(), options: { 
   };
 }
 
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+export { withClient };
 
 /**
  * Resolves once a session on this database matches `where` (SQL over pg_stat_activity), e.g. a
