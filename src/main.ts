@@ -21,16 +21,18 @@ const K8S_TERMINATION_LOG = '/dev/termination-log';
 
 /**
  * V8 doubles its young generation while a program keeps allocating, and the pages stay resident:
- * applying a large file part by part would hold several times the memory it needs (pgshift runs in
- * memory-limited pods). Set only once a large file is met: on every run the extra scavenges would
- * slow the start, and loading node:v8 at start-up costs too. Through getBuiltinModule (Node ≥ 20.16);
- * older Node 20 releases, whose young generation stays small anyway, skip it.
- * Measurements: docs/PERFORMANCE.md, "Large files".
+ * applying a large file part by part would hold several times the memory it needs, and so would a
+ * fleet, hundreds of runs in one process (pgshift runs in memory-limited pods). Set only once a
+ * large file is met or a fleet starts: on every run the extra scavenges would slow the start, and
+ * loading node:v8 at start-up costs too. Through getBuiltinModule (Node ≥ 20.16); older Node 20
+ * releases, whose young generation stays small anyway, skip it.
+ * Measurements: docs/PERFORMANCE.md, "Large files" and "Fleets".
  */
-onFirstLargeFile(() => {
+function keepYoungGenerationSmall(): void {
   const v8 = process.getBuiltinModule?.('node:v8') as typeof import('node:v8') | undefined;
   v8?.setFlagsFromString('--semi-space-growth-factor=1');
-});
+}
+onFirstLargeFile(keepYoungGenerationSmall);
 
 async function main(): Promise<ExitCode> {
   const terminal = { stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY: process.stderr.isTTY === true };
@@ -55,6 +57,7 @@ async function main(): Promise<ExitCode> {
     return finish(createOutput(settings, { json, terminal, version: VERSION }), settings, args, err);
   }
   const out = createOutput(config, { json, terminal, version: VERSION });
+  if (config.fleet) keepYoungGenerationSmall();
   const controller = new AbortController();
   onSignals(controller, out);
   try {
