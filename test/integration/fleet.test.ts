@@ -177,6 +177,13 @@ describe('fleet of databases', () => {
     const child = spawnCli(['up', '--json'], env);
     const done = collect(child);
     await waitForOutput(child, (out) => (out.match(/"event":"migration.start"/g) ?? []).length >= 2);
+    // Mid-fleet: both running targets' statements are executing on the server (a CancelRequest that
+    // reaches a backend still reading its query is dropped by the server: see the closing note).
+    for (;;) {
+      const [running] = await dbs[0]!.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`);
+      if ((running?.n ?? 0) >= 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     child.kill('SIGTERM');
     const r = cli.keep(await done);
     expect(r.code, r.stderr).toBe(143);
